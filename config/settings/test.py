@@ -1,0 +1,23 @@
+"""Test settings: fixed throw-away keys, fast hashing, in-memory mail. DATABASE_URL switches to PostgreSQL."""
+
+import tempfile
+from pathlib import Path
+
+from . import env
+from .base import *  # noqa: F403
+from .base import database_from_env
+
+SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
+XINFANG_PII_KEYS = ["rG2nL5bV0sY1e8k3m0QkA9m6Jm2v8Z3HcZ9wq2X1y0M="]
+XINFANG_BLIND_INDEX_KEY = "test-blind-index-key"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+_tmp = Path(tempfile.mkdtemp(prefix="xinfang-test-"))
+ATTACHMENT_ROOT = _tmp / "attachments"
+DATABASES = {"default": database_from_env(_tmp / "test.sqlite3")}
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+ALLOWED_HOSTS = ["*"]
+DEBUG = env.flag("XINFANG_DEBUG", False)

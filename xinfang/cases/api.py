@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+
+from xinfang.audit.selectors import matter_timeline
+
+from .selectors import matter_for, matter_list, running_clocks
+
+router = Router(tags=["信访事项"])
+
+
+class MatterRow(Schema):
+    number: str
+    title: str
+    matter_type: str
+    status: str
+    region_code: str
+    created_at: dt.datetime
+    contact_count: int
+
+
+class ClockOut(Schema):
+    kind: str
+    label: str
+    due_on: dt.date
+    alert: str
+    explanation: dict
+
+
+class EventOut(Schema):
+    occurred_at: dt.datetime
+    actor_label: str
+    verb: str
+    old: dict | None
+    new: dict | None
+    reason: str
+
+
+class MatterDetail(MatterRow):
+    category: str
+    is_litigation: bool
+    registering_unit: str
+    handling_unit: str | None
+    clocks: list[ClockOut]
+    timeline: list[EventOut]
+
+
+@router.get("/matters", response=list[MatterRow], summary="信访事项列表（仅本人权限范围内）")
+@paginate(PageNumberPagination, page_size=50)
+def list_matters(request: HttpRequest, status: str = "", q: str = "", matter_type: str = ""):
+    return matter_list(request.auth, status=status or None, q=q or None, matter_type=matter_type or None)
+
+
+@router.get("/matters/{number}", response=MatterDetail, summary="信访事项详情")
+def get_matter(request: HttpRequest, number: str):
+    matter = matter_for(request.auth, number)
+    return {
+        **{
+            f: getattr(matter, f)
+            for f in (
+                "number",
+                "title",
+                "matter_type",
+                "status",
+                "region_code",
+                "created_at",
+                "contact_count",
+                "category",
+                "is_litigation",
+            )
+        },
+        "registering_unit": matter.registering_unit.name,
+        "handling_unit": matter.handling_unit.name if matter.handling_unit else None,
+        "clocks": list(running_clocks(matter)),
+        "timeline": list(matter_timeline(matter.pk)),
+    }

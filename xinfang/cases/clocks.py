@@ -1,0 +1,114 @@
+"""Statutory clocks on matters: start, complete, and the sweeper that marks 即将到期 / 逾期."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from xinfang.audit.services import record_event
+from xinfang.deadlines.services import compute_clock_due, due_at_for
+
+from .models import AlertLevel, Clock, ClockState, Matter
+
+CLOCK_LABELS = {
+    "routing": "分流转送（15日）",
+    "notice": "受理告知（15日）",
+    "objection": "异议期（5个工作日）",
+    "assigned": "交办办理期限",
+    "handling": "办理期限（60日）",
+}
+
+
+def local_today(now: dt.datetime | None = None) -> dt.date:
+    return timezone.localtime(now or timezone.now()).date()
+
+
+def clock_start(
+    *, matter: Matter, kind: str, start: dt.date, actor: Any, assignment: Any = None, days: int | None = None
+) -> Clock:
+    due = compute_clock_due(region_code=matter.region_code, clock=kind, start=start, days=days)
+    label = CLOCK_LABELS.get(kind, kind)
+    if kind == "assigned" and days:
+        label = f"交办办理期限（{days}日）"
+    clock = Clock.objects.create(
+        matter=matter,
+        assignment=assignment,
+        kind=kind,
+        label=label,
+        started_on=start,
+        due_on=due.due,
+        due_at=due_at_for(due.due),
+        explanation=due.to_dict(),
+    )
+    record_event(
+        actor=actor,
+        verb="clock.started",
+        subject=clock,
+        matter_id=matter.pk,
+        new={"kind": kind, "label": label, "due_on": due.due.isoformat()},
+    )
+    return clock
+
+
+def clock_complete(
+    *, matter: Matter, kind: str, actor: Any, assignment: Any = None, cancel: bool = False
+) -> Clock | None:
+    """Stop the running clock of ``kind``. Met late if done after ``due_at`` (feeds 考核, Art 44–45)."""
+    qs = Clock.objects.filter(matter=matter, kind=kind, state__in=[ClockState.RUNNING, ClockState.PAUSED])
+    if assignment is not None:
+        qs = qs.filter(assignment=assignment)
+    clock = qs.select_for_update().first()
+    if clock is None:
+        return None
+    now = timezone.now()
+    if cancel:
+        clock.state = ClockState.CANCELLED
+    else:
+        clock.state = ClockState.MET if now <= clock.due_at else ClockState.MET_LATE
+    clock.completed_at = now
+    clock.save(update_fields=["state", "completed_at"])
+    record_event(
+        actor=actor,
+        verb="clock.completed",
+        subject=clock,
+        matter_id=matter.pk,
+        new={"kind": kind, "state": clock.state},
+    )
+    return clock
+
+
+def sweep_clocks(*, now: dt.datetime | None = None) -> dict[str, int]:
+    """Mark running clocks 即将到期 / 逾期 and record each change once.
+
+    Claimed with a conditional UPDATE (``alert`` still at the old level) so two sweepers never double-record.
+    """
+    now = now or timezone.now()
+    soon_edge = now + dt.timedelta(days=settings.XINFANG_DUE_SOON_DAYS)
+    counts = {"soon": 0, "overdue": 0}
+    running = Clock.objects.filter(state=ClockState.RUNNING)
+    for level, filt, old_levels in (
+        (AlertLevel.OVERDUE, {"due_at__lt": now}, [AlertLevel.NONE, AlertLevel.SOON]),
+        (AlertLevel.SOON, {"due_at__gte": now, "due_at__lt": soon_edge}, [AlertLevel.NONE]),
+    ):
+        candidates = list(
+            running.filter(alert__in=old_levels, **filt).values_list("pk", "matter_id", "label")
+        )
+        for pk, matter_id, label in candidates:
+            with transaction.atomic():
+                claimed = Clock.objects.filter(pk=pk, alert__in=old_levels).update(alert=level)
+                if not claimed:
+                    continue
+                clock = Clock(pk=pk)
+                record_event(
+                    actor=None,
+                    verb=f"clock.{level}",
+                    subject=clock,
+                    matter_id=matter_id,
+                    new={"alert": level, "label": label},
+                )
+            counts[str(level)] += 1
+    return counts

@@ -1,0 +1,201 @@
+"""Build the demo world through the services, so every demo record has its events and clocks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from xinfang.accounts.models import User
+from xinfang.accounts.services import api_token_create, user_create
+from xinfang.cases.clocks import sweep_clocks
+from xinfang.cases.models import MatterType
+from xinfang.core.errors import ServiceError
+from xinfang.intake.models import Channel
+from xinfang.intake.services import contact_register
+from xinfang.intake.validation import ContactInput, PetitionerInput
+from xinfang.org.models import Region, Unit
+from xinfang.org.services import region_create, unit_create
+from xinfang.routing import services as routing
+from xinfang.routing.models import RoutingRule
+from xinfang.routing.resolver import propose_routes
+
+from . import orgdata, texts
+
+DEMO_PASSWORD = "xinfang-demo"  # noqa: S105 — demo logins are printed by `make run`; never used in production
+
+
+def build_organisation() -> dict[str, Any]:
+    regions: dict[str, Region] = {}
+    for code, name, level, parent in orgdata.REGIONS:
+        regions[code] = Region.objects.filter(code=code).first() or region_create(
+            code=code, name=name, level=level, parent=regions.get(parent) if parent else None
+        )
+    units: dict[str, Unit] = {}
+    for key, name, kind, region, parent in orgdata.UNITS:
+        units[key] = Unit.objects.filter(name=name).first() or unit_create(
+            name=name, kind=kind, region=regions[region], parent=units.get(parent) if parent else None
+        )
+    users: dict[str, User] = {}
+    for username, full_name, unit_key, roles in orgdata.STAFF:
+        user = User.objects.filter(username=username).first() or user_create(
+            username=username, password=DEMO_PASSWORD, full_name=full_name, unit=units[unit_key], roles=roles
+        )
+        if "admin" in roles and not user.is_staff:
+            User.objects.filter(pk=user.pk).update(is_staff=True)
+        users[username] = user
+    for name, priority, region, category, mtype, lit, keywords, target, mode, days in orgdata.RULES:
+        RoutingRule.objects.get_or_create(
+            name=name,
+            defaults=dict(
+                priority=priority,
+                region_prefix=region,
+                category_prefix=category,
+                matter_type=mtype,
+                litigation_only=lit,
+                keywords=keywords,
+                target_unit=units[target],
+                mode=mode,
+                deadline_days=days,
+                requires_report=mode == "assign",
+            ),
+        )
+    return {"regions": regions, "units": units, "users": users}
+
+
+def _contact(rng: random.Random, region_code: str, when: dt.datetime, attach_to: str = "") -> ContactInput:
+    kind = rng.random()
+    category = rng.choice(list(texts.TEMPLATES))
+    matter_type, is_lit, accused = MatterType.PETITION, False, None
+    if kind < 0.08:
+        template = rng.choice(texts.ACCUSATIONS)
+        matter_type = MatterType.ACCUSATION
+        accused = (
+            Unit.objects.filter(name__in=["南山区住房和建设局", "南山区城市管理和综合执法局"])
+            .order_by("?")
+            .first()
+        )
+        title, request, facts, reasons = texts.fill(template, rng, unit=accused.name if accused else "某单位")
+        category = ""
+    elif kind < 0.16:
+        title, request, facts, reasons = texts.fill(rng.choice(texts.LITIGATION), rng)
+        is_lit = True
+        category = "政法"
+    elif kind < 0.24:
+        title, request, facts, reasons = texts.fill(rng.choice(texts.TEMPLATES[category]), rng)
+        matter_type = MatterType.SUGGESTION
+        title = "建议：" + title
+    else:
+        title, request, facts, reasons = texts.fill(rng.choice(texts.TEMPLATES[category]), rng)
+    channel = rng.choice(
+        [Channel.LETTER, Channel.VISIT, Channel.ONLINE, Channel.ONLINE, Channel.PHONE, Channel.HOTLINE]
+    )
+    group = channel == Channel.VISIT and rng.random() < 0.2
+    people = [
+        PetitionerInput(
+            name=texts.person_name(rng),
+            id_number=texts.valid_id_number(rng),
+            phone=texts.mobile(rng),
+            address=f"深圳市南山区{rng.choice(texts.ROADS)}{rng.randint(1, 300)}号",
+            is_representative=group,
+        )
+        for _ in range(rng.randint(2, 5) if group else 1)
+    ]
+    return ContactInput(
+        channel=channel,
+        title=title,
+        request=request,
+        facts=facts,
+        reasons=reasons,
+        region_code=region_code,
+        petitioners=people,
+        matter_type=matter_type,
+        category=category,
+        received_at=when,
+        is_oral=channel == Channel.VISIT,
+        oral_record="来访人当面陈述，记录如上，经本人确认无误。" if channel == Channel.VISIT else "",
+        headcount=len(people) * (3 if group else 1),
+        accused_unit_id=accused.pk if accused else None,
+        is_litigation=is_lit,
+        attach_to=attach_to,
+    )
+
+
+def build_petitions(world: dict[str, Any], *, count: int, seed: int = 20261122) -> dict[str, int]:
+    rng = random.Random(seed)
+    users = world["users"]
+    registrar, leader = users["dengji"], users["lingdao"]
+    handlers = {u.unit_id: u for u in users.values() if u.has_role("handler")}
+    streets = [code for code in world["regions"] if code.startswith("440305") and len(code) == 9]
+    now = timezone.now()
+    stats = {"registered": 0, "repeat": 0, "routed": 0, "accepted": 0, "objected": 0, "returned": 0}
+    numbers: list[str] = []
+    for _ in range(count):
+        when = now - dt.timedelta(days=rng.uniform(0, 40), minutes=rng.randint(0, 600))
+        attach = rng.choice(numbers) if numbers and rng.random() < 0.1 else ""
+        data = _contact(rng, rng.choice([*streets, "440305", "440304001", "440303001"]), when, attach)
+        try:
+            contact = contact_register(data=data, actor=registrar)
+        except ServiceError:
+            continue
+        if contact.is_repeat:
+            stats["repeat"] += 1
+            continue
+        stats["registered"] += 1
+        matter = contact.matter
+        numbers.append(matter.number)
+        fate = rng.random()
+        if fate < 0.25:
+            continue  # stays 待分流 (older ones run overdue on the 15-day routing clock)
+        proposals = propose_routes(matter)
+        if not proposals:
+            continue
+        target = proposals[0]
+        with transaction.atomic():
+            assignment = routing.matter_route(
+                matter=matter,
+                unit=target.unit,
+                mode=target.mode,
+                actor=registrar,
+                instructions="请依法依规办理，按时告知信访人。",
+                deadline_days=target.deadline_days,
+                rule=target.rule,
+            )
+        stats["routed"] += 1
+        handler = handlers.get(target.unit.pk)
+        if handler is None or fate < 0.45:
+            continue
+        if fate < 0.55:
+            objection = routing.assignment_object(
+                assignment=assignment,
+                actor=handler,
+                reason="该事项涉及的具体问题不属于本单位法定职责范围，建议转有关主管部门办理。",
+            )
+            stats["objected"] += 1
+            if fate < 0.5:
+                routing.objection_decide(
+                    objection=objection, approve=True, actor=leader, reason="经核实，异议成立。"
+                )
+                stats["returned"] += 1
+            continue
+        routing.assignment_accept(
+            assignment=assignment,
+            actor=handler,
+            notice_method="书面",
+            notice_text="您反映的问题已收悉，我单位已依法受理，将在60日内调查处理并书面答复。",
+        )
+        stats["accepted"] += 1
+    sweep_clocks()
+    return stats
+
+
+def ensure_demo_token(world: dict[str, Any]) -> str | None:
+    from xinfang.accounts.models import ApiToken
+
+    if ApiToken.objects.filter(name="12345热线（演示）").exists():
+        return None
+    _token, raw = api_token_create(name="12345热线（演示）", unit=world["units"]["city_bureau"])
+    return raw

@@ -1,0 +1,138 @@
+"""POST /contacts registers a 信访件; ``Idempotency-Key`` makes retries safe."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+
+from xinfang.accounts.models import ApiToken
+from xinfang.cases.models import MatterType
+from xinfang.core.errors import Conflict, ValidationFailed
+
+from . import selectors
+from .models import Channel, IdempotencyRecord
+from .services import contact_register
+from .validation import ContactInput, PetitionerInput
+
+router = Router(tags=["登记"])
+
+
+class PetitionerIn(Schema):
+    name: str = Field("", max_length=100, description="姓名（名称）")
+    kind: str = "person"
+    id_number: str = Field("", max_length=30, description="身份证号码（18位，校验位检查）")
+    phone: str = Field("", max_length=30)
+    address: str = Field("", max_length=200)
+    is_representative: bool = False
+
+
+class ContactIn(Schema):
+    channel: Channel
+    title: str = Field(..., max_length=200)
+    request: str = Field(..., description="诉求（请求）")
+    facts: str
+    reasons: str
+    region_code: str = Field(..., description="问题属地区划代码（GB/T 2260）")
+    petitioners: list[PetitionerIn]
+    matter_type: MatterType = MatterType.PETITION
+    category: str = ""
+    received_at: dt.datetime | None = None
+    is_oral: bool = False
+    oral_record: str = ""
+    identity_unclear: bool = False
+    headcount: int = 1
+    attach_to: str = Field("", description="并入已有事项编号（重复信访）")
+    accused_unit_id: int | None = None
+    is_litigation: bool = False
+    external_ref: str = Field("", max_length=60, description="来源系统编号，如12345工单号")
+
+
+class ContactOut(Schema):
+    matter_number: str
+    contact_id: int
+    ordinal: int
+    status: str
+    is_repeat: bool
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    field: str | None = None
+    details: dict | None = None
+
+
+def _to_input(payload: ContactIn) -> ContactInput:
+    data = payload.dict()
+    people = [PetitionerInput(**p) for p in data.pop("petitioners")]
+    return ContactInput(petitioners=people, **data)
+
+
+def _register(request: HttpRequest, payload: ContactIn) -> ContactOut:
+    token = request.auth if isinstance(request.auth, ApiToken) else None
+    contact = contact_register(data=_to_input(payload), actor=request.auth, token=token)
+    return ContactOut(
+        matter_number=contact.matter.number,
+        contact_id=contact.pk,
+        ordinal=contact.ordinal,
+        status=contact.matter.status,
+        is_repeat=contact.is_repeat,
+    )
+
+
+@router.post(
+    "/contacts",
+    response={201: ContactOut, 200: ContactOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
+    summary="登记信访件",
+)
+def register_contact(request: HttpRequest, payload: ContactIn):
+    key = request.headers.get("Idempotency-Key", "").strip()
+    token = request.auth if isinstance(request.auth, ApiToken) else None
+    if not key or token is None:
+        return 201, _register(request, payload)
+    if len(key) > 100:
+        raise ValidationFailed(
+            "idempotency_key_invalid", "Idempotency-Key 不能超过100个字符", field="Idempotency-Key"
+        )
+    body_hash = hashlib.sha256(json.dumps(payload.dict(), sort_keys=True, default=str).encode()).hexdigest()
+
+    def replay(record: IdempotencyRecord):
+        if record.body_hash != body_hash:
+            raise Conflict(
+                "idempotency_key_reused", "该 Idempotency-Key 已用于内容不同的请求", field="Idempotency-Key"
+            )
+        return 200, record.response
+
+    existing = IdempotencyRecord.objects.filter(token=token, key=key).first()
+    if existing:
+        return replay(existing)
+    try:
+        with transaction.atomic():
+            out = _register(request, payload)
+            # Same transaction: the petition and its idempotency record commit together or not at all.
+            IdempotencyRecord.objects.create(
+                token=token, key=key, body_hash=body_hash, status_code=201, response=out.dict()
+            )
+    except IntegrityError:
+        # A concurrent retry with the same key committed first; our registration rolled back with it.
+        return replay(IdempotencyRecord.objects.get(token=token, key=key))
+    return 201, out
+
+
+class HistoryOut(Schema):
+    matter_number: str
+    title: str
+    status: str
+    status_label: str
+    received_at: dt.datetime
+    matched_by: list[str]
+
+
+@router.get("/petitioners/history", response=list[HistoryOut], summary="信访人既往事项（按证件号/电话/姓名）")
+def petitioner_history(request: HttpRequest, id_number: str = "", phone: str = "", name: str = ""):
+    return selectors.petitioner_history(request.auth, id_number=id_number, phone=phone, name=name)

@@ -1,0 +1,216 @@
+"""Registering contacts (信访件) and petitioners. Every write here runs in one transaction with its events."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from xinfang.audit.services import record_event
+from xinfang.cases.clocks import clock_start, local_today
+from xinfang.cases.models import Matter, MatterStatus
+from xinfang.cases.numbering import next_matter_number
+from xinfang.cases.selectors import can_see_identity, matter_for, visible_matters
+from xinfang.core import crypto
+from xinfang.core.errors import PermissionDenied, ValidationFailed
+from xinfang.core.pii import mask_address, mask_id_number, mask_phone
+from xinfang.org.models import Unit, UnitKind
+from xinfang.org.selectors import region_by_code
+
+from .models import Contact, ContactPetitioner, Petitioner
+from .validation import ContactInput, PetitionerInput, validate_contact
+
+REGISTRAR_ROLES = ("registrar", "handler", "unit_head", "leader")
+
+
+def _actor_unit(actor: Any) -> Unit:
+    unit = getattr(actor, "unit", None)
+    if unit is None:
+        raise PermissionDenied("no_unit", "您的账号未关联单位，不能登记")
+    return unit
+
+
+def petitioner_upsert(*, data: PetitionerInput) -> Petitioner:
+    """Reuse the petitioner known by the same ID number (blind index); otherwise create one."""
+    id_hash = crypto.blind_index("id_number", data.id_number)
+    phone_hash = crypto.blind_index("phone", data.phone)
+    existing = None
+    if id_hash:
+        existing = Petitioner.objects.filter(id_number_hash=id_hash).first()
+    elif phone_hash and data.name:
+        existing = Petitioner.objects.filter(phone_hash=phone_hash, name=data.name).first()
+    if existing is not None:
+        changed = []
+        if data.phone and existing.phone_hash != phone_hash:
+            existing.phone_enc, existing.phone_hash = crypto.encrypt(data.phone), phone_hash
+            existing.phone_masked = mask_phone(data.phone)
+            changed += ["phone_enc", "phone_hash", "phone_masked"]
+        if data.address and not existing.address_enc:
+            existing.address_enc, existing.address_masked = (
+                crypto.encrypt(data.address),
+                mask_address(data.address),
+            )
+            changed += ["address_enc", "address_masked"]
+        if changed:
+            existing.save(update_fields=changed)
+        return existing
+    return Petitioner.objects.create(
+        kind=data.kind,
+        name=data.name,
+        id_number_enc=crypto.encrypt(data.id_number),
+        id_number_hash=id_hash,
+        id_number_masked=mask_id_number(data.id_number),
+        phone_enc=crypto.encrypt(data.phone),
+        phone_hash=phone_hash,
+        phone_masked=mask_phone(data.phone),
+        address_enc=crypto.encrypt(data.address),
+        address_masked=mask_address(data.address),
+    )
+
+
+def contact_register(*, data: ContactInput, actor: Any, token: Any = None) -> Contact:
+    """Register one 信访件. A new matter is opened and numbered, or — with ``attach_to`` — the contact joins
+    an existing matter as a repeat petition (重复信访). The routing clock (Art 22, 15 days) starts for matters
+    registered at a petition bureau; a direct receipt elsewhere starts the notice clock (Art 23¶2)."""
+    unit = _actor_unit(actor)
+    if not actor.has_role(*REGISTRAR_ROLES):
+        raise PermissionDenied("role_required", "您没有登记信访件的权限")
+    data = validate_contact(data)
+    region = region_by_code(data.region_code)
+    # A system token (or a registrar) registers only within its own jurisdiction.
+    if not region.code.startswith(unit.region.prefix) and unit.region.prefix:
+        raise PermissionDenied(
+            "out_of_jurisdiction",
+            f"问题属地 {region.code} 不在本单位管辖范围（{unit.region.full_name}）内",
+            field="region_code",
+        )
+    accused = None
+    if data.accused_unit_id:
+        accused = Unit.objects.filter(pk=data.accused_unit_id).first()
+        if accused is None:
+            raise ValidationFailed("unknown_unit", "被检举控告单位不存在", field="accused_unit_id")
+    received_at = data.received_at or timezone.now()
+    if received_at > timezone.now() + dt.timedelta(minutes=5):
+        raise ValidationFailed("received_in_future", "收到时间不能晚于当前时间", field="received_at")
+
+    with transaction.atomic():
+        if data.attach_to:
+            matter = matter_for(actor, data.attach_to, for_update=True)
+            ordinal = matter.contact_count + 1
+            Matter.objects.filter(pk=matter.pk).update(
+                contact_count=F("contact_count") + 1, last_contact_at=max(received_at, matter.last_contact_at)
+            )
+            matter.contact_count = ordinal
+            is_repeat = True
+        else:
+            year = timezone.localtime(received_at).year
+            matter = Matter.objects.create(
+                number=next_matter_number(scope=unit.region.code, year=year),
+                title=data.title.strip(),
+                matter_type=data.matter_type,
+                category=data.category,
+                region=region,
+                region_code=region.code,
+                registering_unit=unit,
+                accused_unit=accused,
+                is_litigation=data.is_litigation,
+                is_major=data.is_major,
+                first_received_at=received_at,
+                last_contact_at=received_at,
+                created_by=_user_or_none(actor),
+                status=MatterStatus.REGISTERED,
+            )
+            ordinal = 1
+            is_repeat = False
+        contact = Contact.objects.create(
+            matter=matter,
+            ordinal=ordinal,
+            channel=data.channel,
+            received_at=received_at,
+            registered_by=_user_or_none(actor),
+            registering_unit=unit,
+            via_token=token,
+            external_ref=data.external_ref,
+            title=data.title.strip(),
+            request=data.request.strip(),
+            facts=data.facts.strip(),
+            reasons=data.reasons.strip(),
+            is_oral=data.is_oral,
+            oral_record=data.oral_record,
+            identity_unclear=data.identity_unclear,
+            headcount=data.headcount,
+            is_repeat=is_repeat,
+            region_code=region.code,
+        )
+        ContactPetitioner.objects.bulk_create(
+            [
+                ContactPetitioner(
+                    contact=contact,
+                    petitioner=petitioner_upsert(data=p),
+                    is_representative=p.is_representative,
+                )
+                for p in data.petitioners
+            ]
+        )
+        if is_repeat:
+            record_event(
+                actor=actor,
+                verb="contact.attached",
+                subject=contact,
+                matter_id=matter.pk,
+                new={"ordinal": ordinal, "channel": data.channel},
+                is_public=True,
+                reason="重复信访，并入原事项",
+            )
+        else:
+            record_event(
+                actor=actor,
+                verb="matter.registered",
+                subject=matter,
+                matter_id=matter.pk,
+                new={
+                    "number": matter.number,
+                    "channel": data.channel,
+                    "type": data.matter_type,
+                    "region": region.code,
+                },
+                is_public=True,
+            )
+            start = timezone.localtime(received_at).date()
+            # Art 22¶1 for petition bureaus; Art 23¶2 for an organ that receives a petition directly.
+            kind = "routing" if unit.kind == UnitKind.BUREAU else "notice"
+            if kind == "routing" or not data.identity_unclear:
+                clock_start(matter=matter, kind=kind, start=start, actor=actor)
+    return contact
+
+
+def _user_or_none(actor: Any):
+    return actor if hasattr(actor, "password") else None
+
+
+def petitioner_reveal(*, petitioner: Petitioner, field: str, actor: Any, reason: str = "") -> str:
+    """Decrypt one field for an authorised person; the reveal itself is an audit event (PIPL Art 51)."""
+    if field not in ("id_number", "phone", "address"):
+        raise ValidationFailed("unknown_field", "只能查看证件号码、电话或住址", field="field")
+    matters = visible_matters(actor).filter(contacts__parties__petitioner=petitioner).distinct()
+    visible = [m for m in matters[:20] if can_see_identity(actor, m)]
+    if not visible:
+        raise PermissionDenied("pii_forbidden", "您无权查看该信访人的个人信息")
+    value = crypto.decrypt(getattr(petitioner, f"{field}_enc"))
+    with transaction.atomic():
+        record_event(
+            actor=actor,
+            verb="pii.reveal",
+            subject=petitioner,
+            matter_id=visible[0].pk,
+            new={"field": field},
+            reason=reason or "办理需要",
+        )
+    return value
+
+
+def today() -> dt.date:
+    return local_today()

@@ -1,0 +1,24 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", views.inbox, name="inbox"),
+    path("matters/", views.matters, name="matters"),
+    path("register/", views.register, name="register"),
+    path("matters/<str:number>/", views.matter_detail, name="matter"),
+    path("matters/<str:number>/route/", views.route, name="route"),
+    path("matters/<str:number>/assignments/<int:assignment_id>/accept/", views.accept, name="accept"),
+    path("matters/<str:number>/assignments/<int:assignment_id>/object/", views.object_, name="object"),
+    path("matters/<str:number>/objections/<int:objection_id>/decide/", views.decide, name="decide"),
+    path("matters/<str:number>/accept-direct/", views.accept_direct, name="accept_direct"),
+    path("matters/<str:number>/attachments/", views.attachment_upload, name="attachment_upload"),
+    path("attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
+    path("petitioners/<int:petitioner_id>/reveal/", views.reveal, name="reveal"),
+    path("petitioners/history/", views.history, name="history"),
+]

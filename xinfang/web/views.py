@@ -1,0 +1,357 @@
+"""Staff workspace pages. Thin: parse the form, call one service or selector, render. Service errors come
+back as Chinese messages on the same page and nothing is written."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from xinfang.audit.selectors import matter_timeline
+from xinfang.cases.models import AlertLevel, MatterStatus, MatterType
+from xinfang.cases.selectors import (
+    can_see_identity,
+    matter_for,
+    matter_list,
+    running_clocks,
+    sees_jurisdiction,
+)
+from xinfang.cases.workflow import allowed_actions
+from xinfang.core.errors import NotFound, ServiceError
+from xinfang.intake.attachments import attachment_add, attachment_path
+from xinfang.intake.models import Attachment, Channel, Contact, Petitioner
+from xinfang.intake.selectors import petitioner_history
+from xinfang.intake.services import contact_register, petitioner_reveal
+from xinfang.intake.validation import ContactInput, PetitionerInput
+from xinfang.org.models import Unit
+from xinfang.routing import services as routing
+from xinfang.routing.models import Assignment, Objection
+from xinfang.routing.resolver import propose_routes
+from xinfang.routing.selectors import objections_to_decide, unit_inbox
+
+from .forms import AcceptForm, ContactForm, DecideForm, ObjectForm, PetitionerFormSet, RouteForm
+
+
+def _page(request: HttpRequest, qs, size: int = 25):
+    return Paginator(qs, size).get_page(request.GET.get("page"))
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    context = {
+        "to_route": _page(request, matter_list(user, status=MatterStatus.REGISTERED))
+        if sees_jurisdiction(user)
+        else None,
+        "assignments": unit_inbox(user)[:50],
+        "objections": objections_to_decide(user)[:50],
+        "overdue": matter_list(user, alert=AlertLevel.OVERDUE)[:20],
+        "due_soon": matter_list(user, alert=AlertLevel.SOON)[:20],
+    }
+    return render(request, "web/inbox.html", context)
+
+
+@login_required
+def matters(request: HttpRequest) -> HttpResponse:
+    filters = {k: request.GET.get(k) or None for k in ("status", "q", "channel", "alert", "matter_type")}
+    page = _page(request, matter_list(request.user, **filters))
+    return render(
+        request,
+        "web/matters.html",
+        {
+            "page": page,
+            "filters": filters,
+            "statuses": MatterStatus.choices,
+            "channels": Channel.choices,
+            "types": MatterType.choices,
+            "alerts": AlertLevel.choices,
+            "querystring": "&".join(f"{k}={v}" for k, v in filters.items() if v),
+        },
+    )
+
+
+def _contact_input(form: ContactForm, formset) -> ContactInput:
+    data = form.cleaned_data
+    people = [
+        PetitionerInput(**f.cleaned_data)
+        for f in formset
+        if f.cleaned_data and any(f.cleaned_data.get(k) for k in ("name", "id_number", "phone", "address"))
+    ]
+    return ContactInput(
+        channel=data["channel"],
+        title=data["title"],
+        request=data["request"],
+        facts=data["facts"],
+        reasons=data["reasons"],
+        region_code=data["region_code"].strip(),
+        petitioners=people,
+        matter_type=data["matter_type"],
+        category=data["category"],
+        received_at=data["received_at"],
+        is_oral=data["is_oral"],
+        oral_record=data["oral_record"],
+        identity_unclear=data["identity_unclear"],
+        headcount=data["headcount"],
+        attach_to=data["attach_to"].strip(),
+        accused_unit_id=data["accused_unit_id"],
+        is_litigation=data["is_litigation"],
+    )
+
+
+@login_required
+def register(request: HttpRequest) -> HttpResponse:
+    units = Unit.objects.filter(is_active=True).order_by("name")
+    if request.method == "POST":
+        form = ContactForm(request.POST, units=units)
+        formset = PetitionerFormSet(request.POST, prefix="p")
+        if form.is_valid() and formset.is_valid():
+            try:
+                contact = contact_register(data=_contact_input(form, formset), actor=request.user)
+            except ServiceError as exc:
+                form.add_error(None, exc.message)
+                if exc.field and exc.field in form.fields:
+                    form.add_error(exc.field, exc.message)
+            else:
+                verb = "已并入事项" if contact.is_repeat else "登记成功，事项编号"
+                messages.success(request, f"{verb} {contact.matter.number}")
+                return redirect("web:matter", number=contact.matter.number)
+    else:
+        form = ContactForm(
+            units=units,
+            initial={
+                "attach_to": request.GET.get("attach_to", ""),
+                "region_code": request.user.unit.region.code if request.user.unit else "",
+            },
+        )
+        formset = PetitionerFormSet(prefix="p")
+    return render(request, "web/register.html", {"form": form, "formset": formset})
+
+
+@login_required
+def matter_detail(request: HttpRequest, number: str) -> HttpResponse:
+    try:
+        matter = matter_for(request.user, number)
+    except NotFound as exc:
+        raise Http404(exc.message) from None
+    user = request.user
+    contacts = list(
+        Contact.objects.filter(matter=matter).prefetch_related("parties__petitioner", "attachments")
+    )
+    assignments = list(
+        Assignment.objects.filter(matter=matter)
+        .select_related("unit", "from_unit")
+        .prefetch_related("objections")
+    )
+    show_identity = can_see_identity(user, matter)
+    context = {
+        "matter": matter,
+        "contacts": contacts,
+        "show_identity": show_identity,
+        "assignments": assignments,
+        "clocks": list(running_clocks(matter)),
+        "all_clocks": list(matter.clocks.order_by("created_at")),
+        "timeline": list(matter_timeline(matter.pk)),
+        "actions": allowed_actions(matter.status),
+        "can_route": sees_jurisdiction(user)
+        and matter.status == MatterStatus.REGISTERED
+        and user.has_role("registrar", "unit_head", "leader"),
+        "proposals": propose_routes(matter) if matter.status == MatterStatus.REGISTERED else [],
+        "route_form": RouteForm(),
+        "accept_form": AcceptForm(),
+        "object_form": ObjectForm(),
+        "decide_form": DecideForm(),
+        "units": Unit.objects.filter(is_active=True)
+        .exclude(pk=user.unit_id)
+        .select_related("region")
+        .order_by("region_id", "name"),
+        "my_assignment": next(
+            (a for a in assignments if a.unit_id == user.unit_id and a.state == "pending"), None
+        ),
+        "pending_objections": [
+            o
+            for a in assignments
+            for o in a.objections.all()
+            if o.decision == "pending" and a.from_unit_id == user.unit_id
+        ],
+    }
+    return render(request, "web/matter.html", context)
+
+
+def _run(request: HttpRequest, number: str, action, ok: str) -> HttpResponse:
+    try:
+        action()
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, ok)
+    return redirect("web:matter", number=number)
+
+
+@login_required
+@require_POST
+def route(request: HttpRequest, number: str) -> HttpResponse:
+    form = RouteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请选择接收单位和方式")
+        return redirect("web:matter", number=number)
+    data = form.cleaned_data
+    unit = Unit.objects.filter(pk=data["unit"]).first()
+    if unit is None:
+        messages.error(request, "接收单位不存在")
+        return redirect("web:matter", number=number)
+    return _run(
+        request,
+        number,
+        lambda: routing.matter_route(
+            matter=matter_for(request.user, number),
+            unit=unit,
+            mode=data["mode"],
+            actor=request.user,
+            instructions=data["instructions"],
+            deadline_days=data["deadline_days"],
+        ),
+        f"已转交 {unit.name}",
+    )
+
+
+@login_required
+@require_POST
+def accept(request: HttpRequest, number: str, assignment_id: int) -> HttpResponse:
+    form = AcceptForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请填写告知内容")
+        return redirect("web:matter", number=number)
+    return _run(
+        request,
+        number,
+        lambda: routing.assignment_accept(
+            assignment=routing.assignment_for(request.user, number, assignment_id),
+            actor=request.user,
+            **form.cleaned_data,
+        ),
+        "已受理并告知信访人",
+    )
+
+
+@login_required
+@require_POST
+def object_(request: HttpRequest, number: str, assignment_id: int) -> HttpResponse:
+    reason = request.POST.get("reason", "")
+    return _run(
+        request,
+        number,
+        lambda: routing.assignment_object(
+            assignment=routing.assignment_for(request.user, number, assignment_id),
+            actor=request.user,
+            reason=reason,
+        ),
+        "异议已提交，待原转交单位审核",
+    )
+
+
+@login_required
+@require_POST
+def decide(request: HttpRequest, number: str, objection_id: int) -> HttpResponse:
+    matter = matter_for(request.user, number)
+    objection = (
+        Objection.objects.filter(pk=objection_id, assignment__matter=matter)
+        .select_related("assignment")
+        .first()
+    )
+    if objection is None:
+        raise Http404("未找到该异议")
+    approve = request.POST.get("approve") == "1"
+    return _run(
+        request,
+        number,
+        lambda: routing.objection_decide(
+            objection=objection, approve=approve, actor=request.user, reason=request.POST.get("reason", "")
+        ),
+        "异议审核完成",
+    )
+
+
+@login_required
+@require_POST
+def accept_direct(request: HttpRequest, number: str) -> HttpResponse:
+    return _run(
+        request,
+        number,
+        lambda: routing.matter_accept_direct(
+            matter=matter_for(request.user, number),
+            actor=request.user,
+            notice_text=request.POST.get("notice_text", ""),
+        ),
+        "已直接受理",
+    )
+
+
+@login_required
+@require_POST
+def attachment_upload(request: HttpRequest, number: str) -> HttpResponse:
+    matter = matter_for(request.user, number)
+    upload = request.FILES.get("file")
+    contact = Contact.objects.filter(matter=matter).order_by("-ordinal").first()
+    if upload is None or contact is None:
+        messages.error(request, "请选择文件")
+        return redirect("web:matter", number=number)
+    return _run(
+        request,
+        number,
+        lambda: attachment_add(
+            contact=contact, name=upload.name, stream=upload, size=upload.size, actor=request.user
+        ),
+        "附件已上传",
+    )
+
+
+@login_required
+def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
+    attachment = Attachment.objects.select_related("contact__matter").filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404("附件不存在")
+    try:
+        matter_for(request.user, attachment.contact.matter.number)
+    except NotFound:
+        raise Http404("附件不存在") from None
+    return FileResponse(
+        open(attachment_path(attachment), "rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+
+
+@login_required
+@require_POST
+def reveal(request: HttpRequest, petitioner_id: int) -> JsonResponse:
+    petitioner = Petitioner.objects.filter(pk=petitioner_id).first()
+    if petitioner is None:
+        return JsonResponse({"code": "not_found", "message": "信访人不存在"}, status=404)
+    try:
+        value = petitioner_reveal(
+            petitioner=petitioner,
+            field=request.POST.get("field", ""),
+            actor=request.user,
+            reason=request.POST.get("reason", ""),
+        )
+    except ServiceError as exc:
+        return JsonResponse(exc.as_dict(), status=exc.status)
+    return JsonResponse({"value": value})
+
+
+@login_required
+def history(request: HttpRequest) -> JsonResponse:
+    try:
+        rows = petitioner_history(
+            request.user,
+            id_number=request.GET.get("id_number", ""),
+            phone=request.GET.get("phone", ""),
+            name=request.GET.get("name", ""),
+        )
+    except ServiceError as exc:
+        return JsonResponse(exc.as_dict(), status=exc.status)
+    return JsonResponse({"results": [{**r, "received_at": r["received_at"].isoformat()} for r in rows]})
