@@ -8,7 +8,7 @@ import json
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from xinfang.accounts.models import ApiToken
 from xinfang.cases.models import MatterType
@@ -94,7 +94,7 @@ def register_contact(request: HttpRequest, payload: ContactIn):
     key = request.headers.get("Idempotency-Key", "").strip()
     token = request.auth if isinstance(request.auth, ApiToken) else None
     if not key or token is None:
-        return 201, _register(request, payload)
+        return Status(201, _register(request, payload))
     if len(key) > 100:
         raise ValidationFailed(
             "idempotency_key_invalid", "Idempotency-Key 不能超过100个字符", field="Idempotency-Key"
@@ -106,7 +106,7 @@ def register_contact(request: HttpRequest, payload: ContactIn):
             raise Conflict(
                 "idempotency_key_reused", "该 Idempotency-Key 已用于内容不同的请求", field="Idempotency-Key"
             )
-        return 200, record.response
+        return Status(200, record.response)
 
     existing = IdempotencyRecord.objects.filter(token=token, key=key).first()
     if existing:
@@ -121,7 +121,7 @@ def register_contact(request: HttpRequest, payload: ContactIn):
     except IntegrityError:
         # A concurrent retry with the same key committed first; our registration rolled back with it.
         return replay(IdempotencyRecord.objects.get(token=token, key=key))
-    return 201, out
+    return Status(201, out)
 
 
 class HistoryOut(Schema):

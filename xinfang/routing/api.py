@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from xinfang.cases.selectors import matter_for
 from xinfang.core.errors import NotFound
@@ -86,7 +86,7 @@ def route(request: HttpRequest, number: str, payload: RouteIn):
         instructions=payload.instructions,
         deadline_days=payload.deadline_days,
     )
-    return 201, AssignmentOut(id=a.pk, unit_id=a.unit_id, mode=a.mode, state=a.state)
+    return Status(201, AssignmentOut(id=a.pk, unit_id=a.unit_id, mode=a.mode, state=a.state))
 
 
 @router.post(
@@ -113,7 +113,7 @@ def object_(request: HttpRequest, number: str, assignment_id: int, payload: Obje
         actor=request.auth,
         reason=payload.reason,
     )
-    return 201, ObjectionOut(id=o.pk, decision=o.decision)
+    return Status(201, ObjectionOut(id=o.pk, decision=o.decision))
 
 
 @router.post("/matters/{number}/objections/{objection_id}/decide", response=ObjectionOut, summary="审核异议")

@@ -1,0 +1,127 @@
+"""Registration: required content (Art 19), representatives (Art 20), PII at rest, numbering, bad input."""
+
+import pytest
+from django.db import connection
+
+from xinfang.audit.models import Event
+from xinfang.cases.models import Clock, Matter, MatterStatus
+from xinfang.core.errors import PermissionDenied, ValidationFailed
+from xinfang.intake.models import Contact, Petitioner
+from xinfang.intake.services import petitioner_reveal
+from xinfang.intake.validation import PetitionerInput
+from xinfang.testing.factories import id_number, register
+
+
+def _counts():
+    return (Matter.objects.count(), Contact.objects.count(), Petitioner.objects.count(), Event.objects.count())
+
+
+def test_register_opens_numbered_matter_with_routing_clock_and_event(world):
+    contact = register(world)
+    matter = contact.matter
+    assert matter.status == MatterStatus.REGISTERED
+    assert matter.number.startswith("440300-") and matter.number.endswith("-000001")
+    clock = Clock.objects.get(matter=matter)
+    assert clock.kind == "routing" and (clock.due_on - clock.started_on).days >= 15
+    assert Event.objects.filter(matter_id=matter.pk, verb="matter.registered").exists()
+
+
+def test_numbers_are_sequential_per_jurisdiction(world):
+    a = register(world).matter.number
+    b = register(world).matter.number
+    c = register(world, actor="ns_registrar").matter.number
+    assert a.endswith("000001") and b.endswith("000002")
+    assert c.startswith("440305-") and c.endswith("000001")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "code", "field"),
+    [
+        ({"request": ""}, "required", "request"),
+        ({"facts": "  "}, "required", "facts"),
+        ({"reasons": ""}, "required", "reasons"),
+        ({"title": ""}, "required", "title"),
+        ({"region_code": "999999"}, "unknown_region", "region_code"),
+        ({"channel": "fax"}, "unknown_channel", "channel"),
+        ({"is_oral": True, "oral_record": ""}, "oral_record_required", "oral_record"),
+        ({"petitioners": [PetitionerInput(name="张三", address="", id_number="")]}, "required",
+         "petitioners[0].address"),
+        ({"petitioners": [PetitionerInput(name="张三", address="某路1号", id_number="440305198001010010")]},
+         "id_number_checksum", "petitioners[0].id_number"),
+        ({"petitioners": [PetitionerInput(name="张三", address="某路1号", phone="12345")]}, "phone_format",
+         "petitioners[0].phone"),
+        ({"petitioners": [PetitionerInput(name=f"代表{i}", address="某路1号", is_representative=True)
+                          for i in range(6)], "headcount": 30}, "too_many_representatives", "petitioners"),
+    ],
+)
+def test_bad_input_is_refused_and_nothing_is_written(world, overrides, code, field):
+    before = _counts()
+    with pytest.raises(ValidationFailed) as err:
+        register(world, **overrides)
+    assert err.value.code == code
+    assert err.value.field == field
+    assert _counts() == before
+
+
+def test_five_representatives_are_allowed(world):
+    people = [PetitionerInput(name=f"代表{i}", address="某路1号", is_representative=True) for i in range(5)]
+    contact = register(world, petitioners=people, headcount=40)
+    assert contact.headcount == 40 and contact.parties.filter(is_representative=True).count() == 5
+
+
+def test_identity_unclear_allows_missing_address(world):
+    contact = register(world, identity_unclear=True, petitioners=[PetitionerInput(name="", address="")])
+    assert contact.identity_unclear
+
+
+def test_out_of_jurisdiction_is_refused(world):
+    before = _counts()
+    with pytest.raises(PermissionDenied) as err:
+        register(world, actor="hz_registrar")  # 杭州 registrar, 南山 place
+    assert err.value.code == "out_of_jurisdiction"
+    assert _counts() == before
+
+
+def test_repeat_petition_attaches_to_matter(world):
+    first = register(world)
+    again = register(world, attach_to=first.matter.number)
+    assert again.matter_id == first.matter_id and again.is_repeat and again.ordinal == 2
+    first.matter.refresh_from_db()
+    assert first.matter.contact_count == 2
+    assert Matter.objects.count() == 1
+
+
+def test_same_id_number_reuses_petitioner(world):
+    person = PetitionerInput(name="李四", id_number=id_number(77), address="某路2号")
+    a = register(world, petitioners=[person])
+    b = register(world, petitioners=[PetitionerInput(name="李四", id_number=id_number(77), address="某路2号")])
+    assert a.parties.get().petitioner_id == b.parties.get().petitioner_id
+
+
+def test_pii_never_stored_in_plain_text(world):
+    number, phone, address = id_number(5), "13800138000", "深圳市南山区秘密路88号"
+    register(world, petitioners=[PetitionerInput(name="王五", id_number=number, phone=phone, address=address)])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM intake_petitioner")
+        rows = " ".join(str(v) for row in cursor.fetchall() for v in row)
+        cursor.execute("SELECT old, new, reason FROM audit_event")
+        events = " ".join(str(v) for row in cursor.fetchall() for v in row)
+    for secret in (number, phone, address, "秘密路88"):
+        assert secret not in rows
+        assert secret not in events
+    p = Petitioner.objects.get(name="王五")
+    assert p.id_number_masked == number[:6] + "********" + number[-4:]
+    assert p.phone_masked == "138****8000"
+
+
+def test_reveal_decrypts_and_is_audited_for_people_in_scope(world):
+    number = id_number(9)
+    contact = register(world, petitioners=[PetitionerInput(name="赵六", id_number=number, address="某路3号")])
+    petitioner = contact.parties.get().petitioner
+    assert petitioner_reveal(petitioner=petitioner, field="id_number", actor=world.users["registrar"],
+                             reason="核实身份") == number
+    event = Event.objects.get(verb="pii.reveal")
+    assert event.new == {"field": "id_number"} and event.reason == "核实身份"
+    with pytest.raises(PermissionDenied):
+        petitioner_reveal(petitioner=petitioner, field="phone", actor=world.users["outsider"])
+    assert Event.objects.filter(verb="pii.reveal").count() == 1
