@@ -1,0 +1,177 @@
+"""Read side: the working calendar and the period rule that apply to a region code (GB/T 2260).
+
+Both are cached per process because every clock start and every sweep asks for them, and the tables change a
+few times a year. Invalidation:
+- a save/delete of ``CalendarDay``/``DeadlineRule`` (signals) clears this process's cache at once and,
+  when the transaction commits, writes a new version token to Django's cache; other processes compare that
+  token on each call and rebuild when it changed. Bumping only on commit matters: bumping earlier would let
+  another process rebuild from the old committed rows and then keep them under the new token.
+- until that transaction ends, this process builds fresh calendars but does not store them, so a rollback
+  cannot leave uncommitted days in the cache.
+With ``DummyCache`` there is no shared token and other processes only see edits after a restart.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import replace
+from datetime import date
+
+from django.core.cache import cache
+from django.db import transaction
+
+from .defaults import NATIONAL_BY_CLOCK
+from .engine import PeriodRule, WorkCalendar
+from .holidays import REGION_PREFIX_RE
+from .models import CalendarDay, ClockKind, DeadlineRule
+
+VERSION_KEY = "xinfang:deadlines:version"
+_MAX_CALENDARS = 2048  # distinct region codes kept per process; a county-level deployment needs a handful
+
+
+class _Local:
+    def __init__(self) -> None:
+        self.version: object = None
+        self.calendars: dict[str, WorkCalendar] = {}
+        self.rules: dict[tuple[str, str], PeriodRule] | None = None
+        self.dirty = False  # an edit in a transaction that has not ended yet
+
+
+_local = _Local()
+_lock = threading.Lock()
+
+
+def _clear_local() -> None:
+    _local.calendars = {}
+    _local.rules = None
+
+
+def _bump_version() -> None:
+    token = uuid.uuid4().hex
+    cache.set(VERSION_KEY, token, timeout=None)
+    with _lock:
+        _clear_local()
+        _local.version = token
+        _local.dirty = False
+
+
+def invalidate() -> None:
+    """Called on every calendar/rule change; see the module docstring."""
+    with _lock:
+        _clear_local()
+        _local.dirty = True
+    transaction.on_commit(_bump_version)  # runs at once outside a transaction
+
+
+def clear_cache() -> None:
+    """Forget everything cached in this process (tests; after loading data outside the ORM)."""
+    with _lock:
+        _clear_local()
+        _local.version = None
+        _local.dirty = False
+
+
+def _cache_usable() -> bool:
+    with _lock:
+        if _local.dirty and not transaction.get_connection().in_atomic_block:
+            _clear_local()  # the editing transaction ended (commit or rollback): start afresh
+            _local.dirty = False
+        token = cache.get(VERSION_KEY)
+        if token != _local.version:
+            _clear_local()
+            _local.version = token
+        return not _local.dirty
+
+
+def check_region_code(region_code: str) -> str:
+    if not isinstance(region_code, str) or not REGION_PREFIX_RE.match(region_code):
+        raise ValueError(f"地区代码只能是0至12位数字（全国为空）：{region_code!r}")
+    return region_code
+
+
+def prefixes_of(region_code: str) -> list[str]:
+    """ "440305" → ["", "4", "44", "440", "4403", "44030", "440305"] (national first)."""
+    code = check_region_code(region_code)
+    return [code[:i] for i in range(len(code) + 1)]
+
+
+def _build_calendar(region_code: str) -> WorkCalendar:
+    rows = list(
+        CalendarDay.objects.filter(region_prefix__in=prefixes_of(region_code)).values_list(
+            "date", "kind", "name", "region_prefix"
+        )
+    )
+    # National rows first, then ever longer prefixes: a local row overrides the national one for its date.
+    rows.sort(key=lambda r: (len(r[3]), r[0]))
+    calendar = WorkCalendar.from_days((d, kind, name) for d, kind, name, _ in rows)
+    # Coverage is the national notices' — a province loading a few local days for a later year does not
+    # make that year's national holidays known.
+    national = [r[0] for r in rows if r[3] == ""]
+    return replace(calendar, known_until=date(max(national).year, 12, 31) if national else None)
+
+
+def calendar_for(region_code: str) -> WorkCalendar:
+    """National days plus the days of every region prefix that ``region_code`` starts with."""
+    code = check_region_code(region_code)
+    usable = _cache_usable()
+    if usable:
+        hit = _local.calendars.get(code)
+        if hit is not None:
+            return hit
+    calendar = _build_calendar(code)
+    if usable:
+        with _lock:
+            if len(_local.calendars) >= _MAX_CALENDARS:
+                _local.calendars = {}
+            _local.calendars[code] = calendar
+    return calendar
+
+
+def _to_rule(clock: str, days: int, working: bool, roll_forward: bool, legal_basis: str) -> PeriodRule:
+    return PeriodRule(
+        days=days,
+        working=working,
+        roll_forward=roll_forward,
+        label=str(ClockKind(clock).label),
+        legal_basis=legal_basis,
+    )
+
+
+def _rule_table() -> dict[tuple[str, str], PeriodRule]:
+    usable = _cache_usable()
+    if usable and _local.rules is not None:
+        return _local.rules
+    table = {
+        (prefix, clock): _to_rule(clock, days, working, roll, basis)
+        for prefix, clock, days, working, roll, basis in DeadlineRule.objects.values_list(
+            "region_prefix", "clock", "days", "working", "roll_forward", "legal_basis"
+        )
+        if clock in ClockKind.values
+    }
+    if usable:
+        with _lock:
+            _local.rules = table
+    return table
+
+
+def rule_for(region_code: str, clock: str) -> PeriodRule:
+    """The rule for ``clock`` in ``region_code``: the longest matching region prefix wins, national last.
+
+    If even the national row is missing (deleted by hand), the built-in default from ``defaults`` is used so
+    a clock can still be started.
+    """
+    if clock not in ClockKind.values:
+        raise ValueError(f"未知的期限类型：{clock!r}（可选：{'、'.join(ClockKind.values)}）")
+    table = _rule_table()
+    for prefix in reversed(prefixes_of(region_code)):
+        rule = table.get((prefix, clock))
+        if rule is not None:
+            return rule
+    d = NATIONAL_BY_CLOCK[clock]
+    return _to_rule(clock, d.days, d.working, d.roll_forward, d.legal_basis)
+
+
+def rules_for(region_code: str) -> dict[str, PeriodRule]:
+    """Every clock's effective rule in ``region_code`` — for settings pages and the 期限说明 panel."""
+    return {clock: rule_for(region_code, clock) for clock in ClockKind.values}
