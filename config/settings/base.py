@@ -77,7 +77,7 @@ def database_from_env(default_sqlite: Path) -> dict:
     if url:
         config = dj_database_url.parse(url, conn_max_age=60)
         config.setdefault("OPTIONS", {})
-        return config
+        return dict(config)
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": default_sqlite,

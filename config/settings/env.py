@@ -38,7 +38,7 @@ def flag(name: str, default: bool = False) -> bool:
 
 def integer(name: str, default: int) -> int:
     value = get(name)
-    return int(value) if value not in (None, "") else default
+    return int(value) if value else default
 
 
 def listing(name: str, default: str = "") -> list[str]:

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
 from xinfang.audit.selectors import matter_timeline
+from xinfang.core.http import ApiRequest
 
 from .selectors import matter_for, matter_list, running_clocks
 
@@ -51,12 +51,12 @@ class MatterDetail(MatterRow):
 
 @router.get("/matters", response=list[MatterRow], summary="信访事项列表（仅本人权限范围内）")
 @paginate(PageNumberPagination, page_size=50)
-def list_matters(request: HttpRequest, status: str = "", q: str = "", matter_type: str = ""):
+def list_matters(request: ApiRequest, status: str = "", q: str = "", matter_type: str = ""):
     return matter_list(request.auth, status=status or None, q=q or None, matter_type=matter_type or None)
 
 
 @router.get("/matters/{number}", response=MatterDetail, summary="信访事项详情")
-def get_matter(request: HttpRequest, number: str):
+def get_matter(request: ApiRequest, number: str):
     matter = matter_for(request.auth, number)
     return {
         **{

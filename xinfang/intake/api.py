@@ -7,12 +7,12 @@ import hashlib
 import json
 
 from django.db import IntegrityError, transaction
-from django.http import HttpRequest
 from ninja import Field, Router, Schema, Status
 
 from xinfang.accounts.models import ApiToken
 from xinfang.cases.models import MatterType
 from xinfang.core.errors import Conflict, ValidationFailed
+from xinfang.core.http import ApiRequest
 
 from . import selectors
 from .models import Channel, IdempotencyRecord
@@ -73,7 +73,7 @@ def _to_input(payload: ContactIn) -> ContactInput:
     return ContactInput(petitioners=people, **data)
 
 
-def _register(request: HttpRequest, payload: ContactIn) -> ContactOut:
+def _register(request: ApiRequest, payload: ContactIn) -> ContactOut:
     token = request.auth if isinstance(request.auth, ApiToken) else None
     contact = contact_register(data=_to_input(payload), actor=request.auth, token=token)
     return ContactOut(
@@ -90,7 +90,7 @@ def _register(request: HttpRequest, payload: ContactIn) -> ContactOut:
     response={201: ContactOut, 200: ContactOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="登记信访件",
 )
-def register_contact(request: HttpRequest, payload: ContactIn):
+def register_contact(request: ApiRequest, payload: ContactIn):
     key = request.headers.get("Idempotency-Key", "").strip()
     token = request.auth if isinstance(request.auth, ApiToken) else None
     if not key or token is None:
@@ -134,5 +134,5 @@ class HistoryOut(Schema):
 
 
 @router.get("/petitioners/history", response=list[HistoryOut], summary="信访人既往事项（按证件号/电话/姓名）")
-def petitioner_history(request: HttpRequest, id_number: str = "", phone: str = "", name: str = ""):
+def petitioner_history(request: ApiRequest, id_number: str = "", phone: str = "", name: str = ""):
     return selectors.petitioner_history(request.auth, id_number=id_number, phone=phone, name=name)

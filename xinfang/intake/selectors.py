@@ -41,7 +41,7 @@ def petitioner_history(
         return []
     matched: dict[int, list[str]] = {}
     for p in people:
-        why = []
+        why: list[str] = []
         if reasons.get("id") and p["id_number_hash"] == reasons["id"]:
             why.append("证件号码相同")
         if reasons.get("phone") and p["phone_hash"] == reasons["phone"]:
@@ -55,7 +55,7 @@ def petitioner_history(
         .values("matter__number", "matter__title", "matter__status", "received_at", "parties__petitioner_id")
         .order_by("-received_at")
     )
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, Any] = {}
     for row in contacts:
         number = row["matter__number"]
         entry = out.setdefault(
@@ -69,9 +69,9 @@ def petitioner_history(
                 "matched_by": [],
             },
         )
-        for why in matched.get(row["parties__petitioner_id"], []):
-            if why not in entry["matched_by"]:
-                entry["matched_by"].append(why)
+        for reason in matched.get(row["parties__petitioner_id"], []):
+            if reason not in entry["matched_by"]:
+                entry["matched_by"].append(reason)
         if len(out) >= limit:
             break
     # Open matters first: those are what a repeat petition should attach to.

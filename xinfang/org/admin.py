@@ -24,15 +24,21 @@ class AuditedAdmin(admin.ModelAdmin):
             record_event(actor=request.user, verb="admin.deleted", subject=obj, old={"repr": str(obj)})
             super().delete_model(request, obj)
 
-    def has_module_permission(self, request):
-        return request.user.is_active and (
-            request.user.is_superuser or "admin" in getattr(request.user, "roles", [])
-        )
+    def _is_admin(self, request) -> bool:
+        user = request.user
+        return user.is_active and (user.is_superuser or "admin" in getattr(user, "roles", []))
 
-    has_view_permission = has_change_permission = has_add_permission = lambda self, request, obj=None: (
-        request.user.is_active
-        and (request.user.is_superuser or "admin" in getattr(request.user, "roles", []))
-    )
+    def has_module_permission(self, request):
+        return self._is_admin(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._is_admin(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._is_admin(request)
+
+    def has_add_permission(self, request):
+        return self._is_admin(request)
 
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from django.http import HttpRequest
 from ninja import Router, Schema, Status
 
 from xinfang.cases.selectors import matter_for
 from xinfang.core.errors import NotFound
+from xinfang.core.http import ApiRequest
 from xinfang.org.models import Unit
 
 from .models import Objection
@@ -57,7 +57,7 @@ class ObjectionOut(Schema):
 
 
 @router.get("/matters/{number}/route-proposals", response=list[ProposalOut], summary="分流建议")
-def route_proposals(request: HttpRequest, number: str):
+def route_proposals(request: ApiRequest, number: str):
     matter = matter_for(request.auth, number)
     return [
         ProposalOut(
@@ -73,7 +73,7 @@ def route_proposals(request: HttpRequest, number: str):
 
 
 @router.post("/matters/{number}/route", response={201: AssignmentOut}, summary="转送/交办")
-def route(request: HttpRequest, number: str, payload: RouteIn):
+def route(request: ApiRequest, number: str, payload: RouteIn):
     matter = matter_for(request.auth, number)
     unit = Unit.objects.filter(pk=payload.unit_id).first()
     if unit is None:
@@ -92,7 +92,7 @@ def route(request: HttpRequest, number: str, payload: RouteIn):
 @router.post(
     "/matters/{number}/assignments/{assignment_id}/accept", response=AssignmentOut, summary="受理并告知"
 )
-def accept(request: HttpRequest, number: str, assignment_id: int, payload: AcceptIn):
+def accept(request: ApiRequest, number: str, assignment_id: int, payload: AcceptIn):
     a = assignment_accept(
         assignment=assignment_for(request.auth, number, assignment_id),
         actor=request.auth,
@@ -107,7 +107,7 @@ def accept(request: HttpRequest, number: str, assignment_id: int, payload: Accep
     response={201: ObjectionOut},
     summary="提出异议（5个工作日内）",
 )
-def object_(request: HttpRequest, number: str, assignment_id: int, payload: ObjectIn):
+def object_(request: ApiRequest, number: str, assignment_id: int, payload: ObjectIn):
     o = assignment_object(
         assignment=assignment_for(request.auth, number, assignment_id),
         actor=request.auth,
@@ -117,7 +117,7 @@ def object_(request: HttpRequest, number: str, assignment_id: int, payload: Obje
 
 
 @router.post("/matters/{number}/objections/{objection_id}/decide", response=ObjectionOut, summary="审核异议")
-def decide(request: HttpRequest, number: str, objection_id: int, payload: DecideIn):
+def decide(request: ApiRequest, number: str, objection_id: int, payload: DecideIn):
     matter = matter_for(request.auth, number)
     objection = (
         Objection.objects.select_related("assignment")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
@@ -21,6 +21,7 @@ from xinfang.cases.selectors import (
 )
 from xinfang.cases.workflow import allowed_actions
 from xinfang.core.errors import NotFound, ServiceError
+from xinfang.core.http import StaffRequest
 from xinfang.intake.attachments import attachment_add, attachment_path
 from xinfang.intake.models import Attachment, Channel, Contact, Petitioner
 from xinfang.intake.selectors import petitioner_history
@@ -35,12 +36,12 @@ from xinfang.routing.selectors import objections_to_decide, unit_inbox
 from .forms import AcceptForm, ContactForm, DecideForm, ObjectForm, PetitionerFormSet, RouteForm
 
 
-def _page(request: HttpRequest, qs, size: int = 25):
+def _page(request: StaffRequest, qs, size: int = 25):
     return Paginator(qs, size).get_page(request.GET.get("page"))
 
 
 @login_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: StaffRequest) -> HttpResponse:
     user = request.user
     context = {
         "to_route": _page(request, matter_list(user, status=MatterStatus.REGISTERED))
@@ -55,7 +56,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def matters(request: HttpRequest) -> HttpResponse:
+def matters(request: StaffRequest) -> HttpResponse:
     filters = {k: request.GET.get(k) or None for k in ("status", "q", "channel", "alert", "matter_type")}
     page = _page(request, matter_list(request.user, **filters))
     return render(
@@ -102,7 +103,7 @@ def _contact_input(form: ContactForm, formset) -> ContactInput:
 
 
 @login_required
-def register(request: HttpRequest) -> HttpResponse:
+def register(request: StaffRequest) -> HttpResponse:
     units = Unit.objects.filter(is_active=True).order_by("name")
     if request.method == "POST":
         form = ContactForm(request.POST, units=units)
@@ -131,7 +132,7 @@ def register(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def matter_detail(request: HttpRequest, number: str) -> HttpResponse:
+def matter_detail(request: StaffRequest, number: str) -> HttpResponse:
     try:
         matter = matter_for(request.user, number)
     except NotFound as exc:
@@ -164,7 +165,7 @@ def matter_detail(request: HttpRequest, number: str) -> HttpResponse:
         "object_form": ObjectForm(),
         "decide_form": DecideForm(),
         "units": Unit.objects.filter(is_active=True)
-        .exclude(pk=user.unit_id)
+        .exclude(pk=user.unit_id or 0)
         .select_related("region")
         .order_by("region_id", "name"),
         "my_assignment": next(
@@ -180,7 +181,7 @@ def matter_detail(request: HttpRequest, number: str) -> HttpResponse:
     return render(request, "web/matter.html", context)
 
 
-def _run(request: HttpRequest, number: str, action, ok: str) -> HttpResponse:
+def _run(request: StaffRequest, number: str, action, ok: str) -> HttpResponse:
     try:
         action()
     except ServiceError as exc:
@@ -192,7 +193,7 @@ def _run(request: HttpRequest, number: str, action, ok: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def route(request: HttpRequest, number: str) -> HttpResponse:
+def route(request: StaffRequest, number: str) -> HttpResponse:
     form = RouteForm(request.POST)
     if not form.is_valid():
         messages.error(request, "请选择接收单位和方式")
@@ -219,7 +220,7 @@ def route(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def accept(request: HttpRequest, number: str, assignment_id: int) -> HttpResponse:
+def accept(request: StaffRequest, number: str, assignment_id: int) -> HttpResponse:
     form = AcceptForm(request.POST)
     if not form.is_valid():
         messages.error(request, "请填写告知内容")
@@ -238,7 +239,7 @@ def accept(request: HttpRequest, number: str, assignment_id: int) -> HttpRespons
 
 @login_required
 @require_POST
-def object_(request: HttpRequest, number: str, assignment_id: int) -> HttpResponse:
+def object_(request: StaffRequest, number: str, assignment_id: int) -> HttpResponse:
     reason = request.POST.get("reason", "")
     return _run(
         request,
@@ -254,7 +255,7 @@ def object_(request: HttpRequest, number: str, assignment_id: int) -> HttpRespon
 
 @login_required
 @require_POST
-def decide(request: HttpRequest, number: str, objection_id: int) -> HttpResponse:
+def decide(request: StaffRequest, number: str, objection_id: int) -> HttpResponse:
     matter = matter_for(request.user, number)
     objection = (
         Objection.objects.filter(pk=objection_id, assignment__matter=matter)
@@ -276,7 +277,7 @@ def decide(request: HttpRequest, number: str, objection_id: int) -> HttpResponse
 
 @login_required
 @require_POST
-def accept_direct(request: HttpRequest, number: str) -> HttpResponse:
+def accept_direct(request: StaffRequest, number: str) -> HttpResponse:
     return _run(
         request,
         number,
@@ -291,25 +292,24 @@ def accept_direct(request: HttpRequest, number: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def attachment_upload(request: HttpRequest, number: str) -> HttpResponse:
+def attachment_upload(request: StaffRequest, number: str) -> HttpResponse:
     matter = matter_for(request.user, number)
     upload = request.FILES.get("file")
     contact = Contact.objects.filter(matter=matter).order_by("-ordinal").first()
     if upload is None or contact is None:
         messages.error(request, "请选择文件")
         return redirect("web:matter", number=number)
+    name, size = upload.name or "附件", upload.size or 0
     return _run(
         request,
         number,
-        lambda: attachment_add(
-            contact=contact, name=upload.name, stream=upload, size=upload.size, actor=request.user
-        ),
+        lambda: attachment_add(contact=contact, name=name, stream=upload, size=size, actor=request.user),
         "附件已上传",
     )
 
 
 @login_required
-def attachment_download(request: HttpRequest, attachment_id: int) -> FileResponse:
+def attachment_download(request: StaffRequest, attachment_id: int) -> FileResponse:
     attachment = Attachment.objects.select_related("contact__matter").filter(pk=attachment_id).first()
     if attachment is None:
         raise Http404("附件不存在")
@@ -327,7 +327,7 @@ def attachment_download(request: HttpRequest, attachment_id: int) -> FileRespons
 
 @login_required
 @require_POST
-def reveal(request: HttpRequest, petitioner_id: int) -> JsonResponse:
+def reveal(request: StaffRequest, petitioner_id: int) -> JsonResponse:
     petitioner = Petitioner.objects.filter(pk=petitioner_id).first()
     if petitioner is None:
         return JsonResponse({"code": "not_found", "message": "信访人不存在"}, status=404)
@@ -344,7 +344,7 @@ def reveal(request: HttpRequest, petitioner_id: int) -> JsonResponse:
 
 
 @login_required
-def history(request: HttpRequest) -> JsonResponse:
+def history(request: StaffRequest) -> JsonResponse:
     try:
         rows = petitioner_history(
             request.user,

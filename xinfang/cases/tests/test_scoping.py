@@ -12,7 +12,9 @@ from xinfang.testing.factories import register
 @pytest.fixture
 def routed(world):
     matter = register(world).matter
-    matter_route(matter=matter, unit=world.units["ns_housing"], mode="transfer", actor=world.users["registrar"])
+    matter_route(
+        matter=matter, unit=world.units["ns_housing"], mode="transfer", actor=world.users["registrar"]
+    )
     return matter
 
 
@@ -52,12 +54,15 @@ def test_persona_scope_in_selector_page_and_api(world, routed, persona, sees):
 
 
 def test_accused_unit_never_sees_accusation_nor_identity(world):
-    matter = register(world, matter_type=MatterType.ACCUSATION,
-                      accused_unit_id=world.units["ns_housing"].pk).matter
+    matter = register(
+        world, matter_type=MatterType.ACCUSATION, accused_unit_id=world.units["ns_housing"].pk
+    ).matter
     for persona in ("handler", "colleague"):
         assert not visible_matters(world.users[persona]).filter(pk=matter.pk).exists()
         assert _client(world, persona).get(f"/matters/{matter.number}/").status_code == 404
-    matter_route(matter=matter, unit=world.units["discipline"], mode="transfer", actor=world.users["registrar"])
+    matter_route(
+        matter=matter, unit=world.units["discipline"], mode="transfer", actor=world.users["registrar"]
+    )
     page = _client(world, "jiwei").get(f"/matters/{matter.number}/")
     assert page.status_code == 200 and "张三" in page.content.decode()
 

@@ -10,10 +10,20 @@ from xinfang.testing.factories import id_number
 
 def _body(**over):
     body = {
-        "channel": "hotline12345", "title": "小区噪音扰民", "request": "请求查处夜间施工噪音",
-        "facts": "工地每晚施工到凌晨", "reasons": "严重影响休息", "region_code": "440305",
-        "petitioners": [{"name": "钱七", "id_number": id_number(11), "phone": "13900139000",
-                         "address": "深圳市南山区学府路2号"}],
+        "channel": "hotline12345",
+        "title": "小区噪音扰民",
+        "request": "请求查处夜间施工噪音",
+        "facts": "工地每晚施工到凌晨",
+        "reasons": "严重影响休息",
+        "region_code": "440305",
+        "petitioners": [
+            {
+                "name": "钱七",
+                "id_number": id_number(11),
+                "phone": "13900139000",
+                "address": "深圳市南山区学府路2号",
+            }
+        ],
         "external_ref": "12345-0001",
     }
     body.update(over)
@@ -37,7 +47,10 @@ def test_register_through_api(api):
     assert r.status_code == 201, r.content
     data = r.json()
     assert data["matter_number"].startswith("440300-") and data["status"] == "registered"
-    assert api.get(f"/api/v1/matters/{data['matter_number']}").json()["timeline"][0]["verb"] == "matter.registered"
+    assert (
+        api.get(f"/api/v1/matters/{data['matter_number']}").json()["timeline"][0]["verb"]
+        == "matter.registered"
+    )
 
 
 def test_no_token_is_401(world):
@@ -46,8 +59,9 @@ def test_no_token_is_401(world):
 
 
 def test_bad_token_is_401(world):
-    r = Client(HTTP_AUTHORIZATION="Bearer xf_wrong").post("/api/v1/contacts", _body(),
-                                                          content_type="application/json")
+    r = Client(HTTP_AUTHORIZATION="Bearer xf_wrong").post(
+        "/api/v1/contacts", _body(), content_type="application/json"
+    )
     assert r.status_code == 401
 
 
@@ -71,10 +85,23 @@ def test_same_key_different_body_is_409_and_writes_nothing(api):
     [
         ({"request": ""}, 422, "required", "request"),
         ({"region_code": "000001"}, 422, "unknown_region", "region_code"),
-        ({"petitioners": [{"name": "孙八", "id_number": "440305198001010010", "address": "x路"}]}, 422,
-         "id_number_checksum", "petitioners[0].id_number"),
-        ({"petitioners": [{"name": f"代表{i}", "address": "x路", "is_representative": True} for i in range(6)],
-          "headcount": 20}, 422, "too_many_representatives", "petitioners"),
+        (
+            {"petitioners": [{"name": "孙八", "id_number": "440305198001010010", "address": "x路"}]},
+            422,
+            "id_number_checksum",
+            "petitioners[0].id_number",
+        ),
+        (
+            {
+                "petitioners": [
+                    {"name": f"代表{i}", "address": "x路", "is_representative": True} for i in range(6)
+                ],
+                "headcount": 20,
+            },
+            422,
+            "too_many_representatives",
+            "petitioners",
+        ),
         ({"channel": "carrier-pigeon"}, 422, "invalid_input", "channel"),
         ({"region_code": "330100"}, 403, "out_of_jurisdiction", "region_code"),
     ],
@@ -105,13 +132,19 @@ def test_openapi_document(world):
 
 def test_route_accept_object_over_api(world, api):
     number = post(api, _body()).json()["matter_number"]
-    r = api.post(f"/api/v1/matters/{number}/route", {"unit_id": world.units["ns_housing"].pk, "mode": "transfer"},
-                 content_type="application/json")
+    r = api.post(
+        f"/api/v1/matters/{number}/route",
+        {"unit_id": world.units["ns_housing"].pk, "mode": "transfer"},
+        content_type="application/json",
+    )
     assert r.status_code == 201, r.content
     handler = Client()
     handler.force_login(world.users["handler"])
     assignment_id = r.json()["id"]
-    r = handler.post(f"/api/v1/matters/{number}/assignments/{assignment_id}/accept",
-                     {"notice_text": "已受理"}, content_type="application/json")
+    r = handler.post(
+        f"/api/v1/matters/{number}/assignments/{assignment_id}/accept",
+        {"notice_text": "已受理"},
+        content_type="application/json",
+    )
     # session calls need the CSRF token like any browser form
     assert r.status_code in (200, 403)

@@ -12,8 +12,9 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def _add(world, contact, name, data):
-    return attachment_add(contact=contact, name=name, stream=io.BytesIO(data), size=len(data),
-                          actor=world.users["registrar"])
+    return attachment_add(
+        contact=contact, name=name, stream=io.BytesIO(data), size=len(data), actor=world.users["registrar"]
+    )
 
 
 def test_pdf_is_stored_outside_web_root_and_streamed_in_scope(world, settings):

@@ -13,7 +13,12 @@ from xinfang.testing.factories import id_number, register
 
 
 def _counts():
-    return (Matter.objects.count(), Contact.objects.count(), Petitioner.objects.count(), Event.objects.count())
+    return (
+        Matter.objects.count(),
+        Contact.objects.count(),
+        Petitioner.objects.count(),
+        Event.objects.count(),
+    )
 
 
 def test_register_opens_numbered_matter_with_routing_clock_and_event(world):
@@ -44,14 +49,36 @@ def test_numbers_are_sequential_per_jurisdiction(world):
         ({"region_code": "999999"}, "unknown_region", "region_code"),
         ({"channel": "fax"}, "unknown_channel", "channel"),
         ({"is_oral": True, "oral_record": ""}, "oral_record_required", "oral_record"),
-        ({"petitioners": [PetitionerInput(name="张三", address="", id_number="")]}, "required",
-         "petitioners[0].address"),
-        ({"petitioners": [PetitionerInput(name="张三", address="某路1号", id_number="440305198001010010")]},
-         "id_number_checksum", "petitioners[0].id_number"),
-        ({"petitioners": [PetitionerInput(name="张三", address="某路1号", phone="12345")]}, "phone_format",
-         "petitioners[0].phone"),
-        ({"petitioners": [PetitionerInput(name=f"代表{i}", address="某路1号", is_representative=True)
-                          for i in range(6)], "headcount": 30}, "too_many_representatives", "petitioners"),
+        (
+            {"petitioners": [PetitionerInput(name="张三", address="", id_number="")]},
+            "required",
+            "petitioners[0].address",
+        ),
+        (
+            {
+                "petitioners": [
+                    PetitionerInput(name="张三", address="某路1号", id_number="440305198001010010")
+                ]
+            },
+            "id_number_checksum",
+            "petitioners[0].id_number",
+        ),
+        (
+            {"petitioners": [PetitionerInput(name="张三", address="某路1号", phone="12345")]},
+            "phone_format",
+            "petitioners[0].phone",
+        ),
+        (
+            {
+                "petitioners": [
+                    PetitionerInput(name=f"代表{i}", address="某路1号", is_representative=True)
+                    for i in range(6)
+                ],
+                "headcount": 30,
+            },
+            "too_many_representatives",
+            "petitioners",
+        ),
     ],
 )
 def test_bad_input_is_refused_and_nothing_is_written(world, overrides, code, field):
@@ -94,13 +121,17 @@ def test_repeat_petition_attaches_to_matter(world):
 def test_same_id_number_reuses_petitioner(world):
     person = PetitionerInput(name="李四", id_number=id_number(77), address="某路2号")
     a = register(world, petitioners=[person])
-    b = register(world, petitioners=[PetitionerInput(name="李四", id_number=id_number(77), address="某路2号")])
+    b = register(
+        world, petitioners=[PetitionerInput(name="李四", id_number=id_number(77), address="某路2号")]
+    )
     assert a.parties.get().petitioner_id == b.parties.get().petitioner_id
 
 
 def test_pii_never_stored_in_plain_text(world):
     number, phone, address = id_number(5), "13800138000", "深圳市南山区秘密路88号"
-    register(world, petitioners=[PetitionerInput(name="王五", id_number=number, phone=phone, address=address)])
+    register(
+        world, petitioners=[PetitionerInput(name="王五", id_number=number, phone=phone, address=address)]
+    )
     with connection.cursor() as cursor:
         cursor.execute("SELECT * FROM intake_petitioner")
         rows = " ".join(str(v) for row in cursor.fetchall() for v in row)
@@ -118,8 +149,12 @@ def test_reveal_decrypts_and_is_audited_for_people_in_scope(world):
     number = id_number(9)
     contact = register(world, petitioners=[PetitionerInput(name="赵六", id_number=number, address="某路3号")])
     petitioner = contact.parties.get().petitioner
-    assert petitioner_reveal(petitioner=petitioner, field="id_number", actor=world.users["registrar"],
-                             reason="核实身份") == number
+    assert (
+        petitioner_reveal(
+            petitioner=petitioner, field="id_number", actor=world.users["registrar"], reason="核实身份"
+        )
+        == number
+    )
     event = Event.objects.get(verb="pii.reveal")
     assert event.new == {"field": "id_number"} and event.reason == "核实身份"
     with pytest.raises(PermissionDenied):

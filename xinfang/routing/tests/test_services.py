@@ -14,8 +14,13 @@ from xinfang.testing.factories import register
 
 
 def _route(world, matter, unit="ns_housing", **kw):
-    return matter_route(matter=matter, unit=world.units[unit], mode=kw.pop("mode", "transfer"),
-                        actor=world.users["registrar"], **kw)
+    return matter_route(
+        matter=matter,
+        unit=world.units[unit],
+        mode=kw.pop("mode", "transfer"),
+        actor=world.users["registrar"],
+        **kw,
+    )
 
 
 def test_route_starts_notice_and_objection_clocks(world):
@@ -32,7 +37,9 @@ def test_route_starts_notice_and_objection_clocks(world):
 def test_accept_closes_clocks_and_sets_handling_unit(world):
     matter = register(world).matter
     a = _route(world, matter)
-    assignment_accept(assignment=a, actor=world.users["handler"], notice_method="书面", notice_text="已受理，60日内答复")
+    assignment_accept(
+        assignment=a, actor=world.users["handler"], notice_method="书面", notice_text="已受理，60日内答复"
+    )
     matter.refresh_from_db()
     assert matter.status == MatterStatus.ACCEPTED and matter.handling_unit == world.units["ns_housing"]
     states = dict(Clock.objects.filter(matter=matter).values_list("kind", "state"))
@@ -45,7 +52,9 @@ def test_only_receiving_unit_may_accept(world):
         with pytest.raises(PermissionDenied):
             assignment_accept(assignment=a, actor=world.users[persona], notice_method="书面", notice_text="x")
     # colleague in the same unit with a handling role may
-    assignment_accept(assignment=a, actor=world.users["colleague"], notice_method="书面", notice_text="已受理")
+    assignment_accept(
+        assignment=a, actor=world.users["colleague"], notice_method="书面", notice_text="已受理"
+    )
 
 
 def test_only_bureau_registrar_may_route(world):
@@ -65,7 +74,9 @@ def test_assign_requires_deadline(world):
 def test_objection_approved_returns_matter_for_rerouting(world):
     matter = register(world).matter
     a = _route(world, matter)
-    objection = assignment_object(assignment=a, actor=world.users["handler"], reason="该事项属于人力资源部门职责，不属于本单位")
+    objection = assignment_object(
+        assignment=a, actor=world.users["handler"], reason="该事项属于人力资源部门职责，不属于本单位"
+    )
     matter.refresh_from_db()
     assert matter.status == MatterStatus.OBJECTION
     objection_decide(objection=objection, approve=True, actor=world.users["leader"], reason="异议成立")
@@ -79,8 +90,12 @@ def test_objection_approved_returns_matter_for_rerouting(world):
 def test_objection_rejected_keeps_unit_responsible(world):
     matter = register(world).matter
     a = _route(world, matter)
-    objection = assignment_object(assignment=a, actor=world.users["handler"], reason="不属于本单位法定职责范围内的事项")
-    objection_decide(objection=objection, approve=False, actor=world.users["registrar"], reason="属于住建职责")
+    objection = assignment_object(
+        assignment=a, actor=world.users["handler"], reason="不属于本单位法定职责范围内的事项"
+    )
+    objection_decide(
+        objection=objection, approve=False, actor=world.users["registrar"], reason="属于住建职责"
+    )
     matter.refresh_from_db()
     a.refresh_from_db()
     objection.refresh_from_db()
@@ -92,7 +107,9 @@ def test_objection_rejected_keeps_unit_responsible(world):
 
 def test_objection_only_by_sender(world):
     a = _route(world, register(world).matter)
-    objection = assignment_object(assignment=a, actor=world.users["handler"], reason="不属于本单位法定职责范围内的事项")
+    objection = assignment_object(
+        assignment=a, actor=world.users["handler"], reason="不属于本单位法定职责范围内的事项"
+    )
     with pytest.raises(PermissionDenied):
         objection_decide(objection=objection, approve=True, actor=world.users["ns_registrar"], reason="x")
 
@@ -100,9 +117,13 @@ def test_objection_only_by_sender(world):
 def test_objection_after_five_working_days_is_refused(world):
     matter = register(world).matter
     a = _route(world, matter)
-    Clock.objects.filter(assignment=a, kind="objection").update(due_at=timezone.now() - dt.timedelta(minutes=1))
+    Clock.objects.filter(assignment=a, kind="objection").update(
+        due_at=timezone.now() - dt.timedelta(minutes=1)
+    )
     with pytest.raises(ValidationFailed) as err:
-        assignment_object(assignment=a, actor=world.users["handler"], reason="不属于本单位法定职责范围内的事项")
+        assignment_object(
+            assignment=a, actor=world.users["handler"], reason="不属于本单位法定职责范围内的事项"
+        )
     assert err.value.code == "objection_window_closed"
     matter.refresh_from_db()
     assert matter.status == MatterStatus.ROUTED
@@ -116,8 +137,9 @@ def test_objection_needs_detailed_reason(world):
 
 
 def test_accusation_never_routed_to_accused_unit_or_its_subunits(world):
-    matter = register(world, matter_type=MatterType.ACCUSATION,
-                      accused_unit_id=world.units["ns_housing"].pk).matter
+    matter = register(
+        world, matter_type=MatterType.ACCUSATION, accused_unit_id=world.units["ns_housing"].pk
+    ).matter
     for unit in ("ns_housing", "ns_housing_team"):
         with pytest.raises(ValidationFailed) as err:
             _route(world, matter, unit=unit)
@@ -128,15 +150,31 @@ def test_accusation_never_routed_to_accused_unit_or_its_subunits(world):
 
 
 def test_resolver_prefers_specific_rules_and_skips_accused(world):
-    RoutingRule.objects.create(name="全市城建", priority=80, region_prefix="4403", category_prefix="城乡建设",
-                               target_unit=world.units["ns_hr"])
-    RoutingRule.objects.create(name="南山城建", priority=50, region_prefix="440305", category_prefix="城乡建设",
-                               target_unit=world.units["ns_housing"])
-    RoutingRule.objects.create(name="杭州", priority=1, region_prefix="3301", target_unit=world.units["hz_bureau"])
+    RoutingRule.objects.create(
+        name="全市城建",
+        priority=80,
+        region_prefix="4403",
+        category_prefix="城乡建设",
+        target_unit=world.units["ns_hr"],
+    )
+    RoutingRule.objects.create(
+        name="南山城建",
+        priority=50,
+        region_prefix="440305",
+        category_prefix="城乡建设",
+        target_unit=world.units["ns_housing"],
+    )
+    RoutingRule.objects.create(
+        name="杭州", priority=1, region_prefix="3301", target_unit=world.units["hz_bureau"]
+    )
     matter = register(world).matter
     proposals = propose_routes(matter)
     assert [p.unit.name for p in proposals] == ["南山区住房和建设局", "南山区人力资源局"]
     assert "南山城建" in proposals[0].reason
-    accusation = register(world, matter_type=MatterType.ACCUSATION, accused_unit_id=world.units["ns_housing"].pk,
-                          category="城乡建设").matter
+    accusation = register(
+        world,
+        matter_type=MatterType.ACCUSATION,
+        accused_unit_id=world.units["ns_housing"].pk,
+        category="城乡建设",
+    ).matter
     assert "南山区住房和建设局" not in [p.unit.name for p in propose_routes(accusation)]
