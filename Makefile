@@ -35,7 +35,7 @@ run: install
 	$(BIN)/xinfang runserver $(HOST):$(PORT)
 
 chromium:
-	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "chromium not installed: browser tests will skip"
+	@(test -x /usr/bin/chromium && fc-list :lang=zh 2>/dev/null | grep -q .) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) || echo "chromium or CJK fonts not installed: browser tests will skip"
 
 lint: install
 	$(BIN)/ruff check .
