@@ -148,3 +148,11 @@ def test_route_accept_object_over_api(world, api):
     )
     # session calls need the CSRF token like any browser form
     assert r.status_code in (200, 403)
+
+
+def test_api_docs_are_served_without_cdn(world):
+    client = Client()
+    client.force_login(world.users["registrar"])
+    body = client.get("/api/v1/docs").content.decode()
+    assert "swagger-ui-bundle.js" in body
+    assert "cdn.jsdelivr" not in body and "unpkg" not in body
