@@ -67,7 +67,9 @@ def matter_route(
                 field="unit",
             )
     with transaction.atomic():
-        matter = Matter.objects.select_for_update().select_related("accused_unit").get(pk=matter.pk)
+        matter = (
+            Matter.objects.select_for_update(of=("self",)).select_related("accused_unit").get(pk=matter.pk)
+        )
         transition(
             matter,
             MatterStatus.ROUTED,
@@ -110,7 +112,9 @@ def _receiver_check(assignment: Assignment, actor: Any) -> None:
 
 def _locked(assignment: Assignment) -> tuple[Assignment, Matter]:
     assignment = (
-        Assignment.objects.select_for_update().select_related("unit", "from_unit").get(pk=assignment.pk)
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("unit", "from_unit")
+        .get(pk=assignment.pk)
     )
     matter = Matter.objects.select_for_update().get(pk=assignment.matter_id)
     return assignment, matter
