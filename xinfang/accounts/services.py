@@ -20,7 +20,10 @@ def user_create(*, username: str, password: str, full_name: str, unit, roles: li
     if User.objects.filter(username=username).exists():
         raise ValidationFailed("username_taken", "用户名已存在", field="username")
     with transaction.atomic():
-        user = User(username=username, full_name=full_name, unit=unit, roles=list(roles))
+        # Administration pages (Django admin) need is_staff; only the 管理员 role gets it.
+        user = User(
+            username=username, full_name=full_name, unit=unit, roles=list(roles), is_staff=Role.ADMIN in roles
+        )
         user.set_password(password)
         user.save()
         record_event(
@@ -38,7 +41,8 @@ def user_set_roles(*, user: User, roles: list[str], actor: User) -> User:
     with transaction.atomic():
         old = list(user.roles)
         user.roles = list(roles)
-        user.save(update_fields=["roles"])
+        user.is_staff = Role.ADMIN in roles
+        user.save(update_fields=["roles", "is_staff"])
         record_event(
             actor=actor, verb="accounts.roles_changed", subject=user, old={"roles": old}, new={"roles": roles}
         )

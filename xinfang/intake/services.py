@@ -214,3 +214,28 @@ def petitioner_reveal(*, petitioner: Petitioner, field: str, actor: Any, reason:
 
 def today() -> dt.date:
     return local_today()
+
+
+def pii_rotate_keys(*, batch: int = 500, actor: Any = None) -> int:
+    """Re-encrypt every petitioner's sensitive fields under the newest key in ``XINFANG_PII_KEYS``.
+
+    Run after putting a new key first in the list (old keys stay listed until this finishes). Blind-index
+    hashes do not change: they use ``XINFANG_BLIND_INDEX_KEY``."""
+    fields = ("id_number_enc", "phone_enc", "address_enc")
+    done = 0
+    last_pk = 0
+    while True:
+        with transaction.atomic():
+            rows = list(Petitioner.objects.select_for_update().filter(pk__gt=last_pk).order_by("pk")[:batch])
+            if not rows:
+                break
+            for row in rows:
+                for name in fields:
+                    setattr(row, name, crypto.rotate(getattr(row, name)))
+            Petitioner.objects.bulk_update(rows, fields)
+            last_pk = rows[-1].pk
+            done += len(rows)
+    if done:
+        with transaction.atomic():
+            record_event(actor=actor, verb="pii.keys_rotated", subject=Petitioner(pk=0), new={"rows": done})
+    return done
