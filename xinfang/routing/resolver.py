@@ -21,6 +21,10 @@ class RouteProposal:
     deadline_days: int | None = None
     requires_report: bool = False
 
+    @property
+    def mode_label(self) -> str:
+        return RouteMode(self.mode).label
+
 
 def _text(matter: Matter) -> str:
     contacts = list(matter.contacts.all()[:3])
