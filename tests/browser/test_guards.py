@@ -1,0 +1,100 @@
+"""What the staff workspace refuses or records, seen through headless Chromium: a wrong ID checksum keeps
+the 登记 form on screen with the Chinese error and writes nothing; another unit's handler gets 404 for a
+matter; revealing a petitioner's full ID asks for a reason and leaves a ``pii.reveal`` audit event."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Dialog, expect
+
+from xinfang.core.pii import id_check_digit
+from xinfang.intake.validation import PetitionerInput
+from xinfang.testing.factories import id_number, register
+
+pytestmark = pytest.mark.browser
+
+CHECKSUM_ERROR = "身份证号码校验位错误，请核对"
+
+
+def wrong_checksum(serial: int) -> str:
+    good = id_number(serial)
+    wrong = next(d for d in "0123456789" if d != id_check_digit(good[:17]))
+    return good[:17] + wrong
+
+
+def counts() -> tuple[int, int, int]:
+    from xinfang.cases.models import Matter
+    from xinfang.intake.models import Contact, Petitioner
+
+    return Matter.objects.count(), Contact.objects.count(), Petitioner.objects.count()
+
+
+def test_wrong_id_checksum_is_refused_on_the_form(world, login, shot):
+    page = login("registrar")
+    page.goto("/register/")
+    page.select_option("#id_channel", "visit")
+    page.fill("#id_region_code", "440305")
+    page.fill("#id_title", "小区电梯故障无人维修")
+    page.fill("#id_request", "请求督促物业维修电梯")
+    page.fill("#id_facts", "小区3栋电梯停运两个月")
+    page.fill("#id_reasons", "老人上下楼困难")
+    page.fill("[name=p-0-name]", "张三")
+    page.fill("[name=p-0-id_number]", wrong_checksum(21))
+    page.fill("[name=p-0-address]", "深圳市南山区桂庙路1号")
+    before = counts()
+    page.get_by_role("button", name="登记", exact=True).click()
+
+    expect(page.get_by_role("alert")).to_contain_text(CHECKSUM_ERROR)
+    expect(page).to_have_url(re.compile(r"/register/$"))
+    # What was typed is still there to correct.
+    expect(page.locator("#id_title")).to_have_value("小区电梯故障无人维修")
+    expect(page.locator("[name=p-0-id_number]")).to_have_value(wrong_checksum(21))
+    shot(page, "07-register-error-id-checksum")
+    assert counts() == before == (0, 0, 0)
+
+
+def test_other_units_get_404_for_a_matter(world, login):
+    contact = register(world)
+    page = login("outsider")
+    response = page.goto(f"/matters/{contact.matter.number}/")
+    assert response is not None and response.status == 404
+    expect(page.locator("body")).not_to_contain_text(contact.matter.title)
+
+
+def test_pii_reveal_asks_for_a_reason_and_is_audited(world, login, shot):
+    from xinfang.audit.models import Event
+
+    full_id = id_number(31)
+    person = PetitionerInput(
+        name="张三", id_number=full_id, phone="13800138031", address="深圳市南山区桂庙路1号"
+    )
+    contact = register(world, petitioners=[person])
+    petitioner = contact.parties.get().petitioner
+    page = login("registrar", phone=True)
+    page.goto(f"/matters/{contact.matter.number}/")
+    id_cell = page.locator(f'[data-pid="{petitioner.pk}"][data-field="id_number"]')
+    expect(id_cell).not_to_have_text(full_id)
+    expect(id_cell).to_contain_text(full_id[:3])
+    shot(page, "08-matter-phone-390x844")
+    assert not Event.objects.filter(verb="pii.reveal").exists()
+
+    prompts: list[Dialog] = []
+
+    def answer(dialog: Dialog) -> None:
+        prompts.append(dialog)
+        dialog.accept("核实信访人身份")
+
+    page.once("dialog", answer)
+    page.get_by_role("button", name="查看完整信息（留痕）").click()
+
+    expect(id_cell).to_have_text(full_id)
+    expect(page.locator(f'[data-pid="{petitioner.pk}"][data-field="phone"]')).to_have_text("13800138031")
+    assert [(d.type, d.message) for d in prompts] == [("prompt", "请填写查看理由（将记入审计日志）")]
+    reveal = Event.objects.filter(
+        verb="pii.reveal", subject_id=str(petitioner.pk), new__field="id_number"
+    ).get()
+    assert reveal.reason == "核实信访人身份"
+    assert reveal.actor == world.users["registrar"]
+    assert reveal.matter_id == contact.matter_id
