@@ -76,7 +76,12 @@ def clock_complete(
         verb="clock.completed",
         subject=clock,
         matter_id=matter.pk,
-        new={"kind": kind, "state": clock.state},
+        new={
+            "kind": kind,
+            "label": clock.label,
+            "state": clock.state,
+            "state_label": ClockState(clock.state).label,
+        },
     )
     return clock
 

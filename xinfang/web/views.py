@@ -3,6 +3,8 @@ back as Chinese messages on the same page and nothing is written."""
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -34,6 +36,8 @@ from xinfang.routing.resolver import propose_routes
 from xinfang.routing.selectors import objections_to_decide, unit_inbox
 
 from .forms import AcceptForm, ContactForm, DecideForm, ObjectForm, PetitionerFormSet, RouteForm
+
+PERSON_KEYS = ("name", "id_number", "phone", "address")
 
 
 def _page(request: StaffRequest, qs, size: int = 25):
@@ -79,7 +83,7 @@ def _contact_input(form: ContactForm, formset) -> ContactInput:
     people = [
         PetitionerInput(**f.cleaned_data)
         for f in formset
-        if f.cleaned_data and any(f.cleaned_data.get(k) for k in ("name", "id_number", "phone", "address"))
+        if f.cleaned_data and any(f.cleaned_data.get(k) for k in PERSON_KEYS)
     ]
     return ContactInput(
         channel=data["channel"],
@@ -102,6 +106,22 @@ def _contact_input(form: ContactForm, formset) -> ContactInput:
     )
 
 
+def _attach_error(form: ContactForm, formset, exc: ServiceError) -> None:
+    """Show a service error ``title`` on the form, ``petitioners[2].phone`` on row 2."""
+    if not exc.field:
+        return
+    if exc.field in form.fields:
+        form.add_error(exc.field, exc.message)
+        return
+    match = re.fullmatch(r"petitioners\[(\d+)\]\.(\w+)", exc.field)
+    if not match:
+        return
+    filled = [f for f in formset if f.cleaned_data and any(f.cleaned_data.get(k) for k in PERSON_KEYS)]
+    index, name = int(match.group(1)), match.group(2)
+    if index < len(filled) and name in filled[index].fields:
+        filled[index].add_error(name, exc.message)
+
+
 @login_required
 def register(request: StaffRequest) -> HttpResponse:
     units = Unit.objects.filter(is_active=True).order_by("name")
@@ -113,8 +133,7 @@ def register(request: StaffRequest) -> HttpResponse:
                 contact = contact_register(data=_contact_input(form, formset), actor=request.user)
             except ServiceError as exc:
                 form.add_error(None, exc.message)
-                if exc.field and exc.field in form.fields:
-                    form.add_error(exc.field, exc.message)
+                _attach_error(form, formset, exc)
             else:
                 verb = "已并入事项" if contact.is_repeat else "登记成功，事项编号"
                 messages.success(request, f"{verb} {contact.matter.number}")
