@@ -28,11 +28,10 @@ from pathlib import Path
 import psycopg
 from cryptography.fernet import Fernet
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-from xinfang.core import crypto  # noqa: E402  (Django-free: settings are read on first use)
-from xinfang.core.pii import id_check_digit, mask_address, mask_id_number, mask_phone  # noqa: E402
+from xinfang.core import crypto  # Django-free imports: settings are read on first use
+from xinfang.core.pii import id_check_digit, mask_address, mask_id_number, mask_phone
 
+ROOT = Path(__file__).resolve().parents[1]
 BENCH_DB = "xinfang_bench"
 DROP_SQL = f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)"
 TARGET_RATE, TARGET_P95_MS = 300, 50
