@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+from xinfang.nlp import DataError, EmptyTextError, NotTrainedError, UnknownLabelError
+from xinfang.nlp.classify import CategoryClassifier
+from xinfang.nlp.vectorize import CharTfidf
+
+from .conftest import toy_rows
+
+
+@pytest.fixture(scope="module")
+def clf() -> CategoryClassifier:
+    rows = toy_rows()
+    return CategoryClassifier(["城乡建设", "劳动和社会保障", "教育文体", "环境保护"]).fit(
+        [t for t, _ in rows], [y for _, y in rows]
+    )
+
+
+def test_char_tfidf_matches_sklearn() -> None:
+    docs = ["物业费太高了", "拆迁补偿不到位", "物业不作为，物业费乱收", "a"]
+    ours = CharTfidf((1, 3), 1).fit(docs)
+    sk = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True, lowercase=False).fit(docs)
+    names = ours.get_feature_names_out()
+    assert set(names) == set(sk.get_feature_names_out())
+    perm = np.array([sk.vocabulary_[n] for n in names])
+    diff = ours.transform(docs) - sk.transform(docs)[:, perm]
+    assert abs(diff).max() < 1e-6
+
+
+def test_topk_probabilities_and_explanation(clf: CategoryClassifier) -> None:
+    p = clf.predict_one("我们公司拖欠工资半年了，社保也不交", k=3)
+    assert p.label == "劳动和社会保障"
+    assert len(p.top) == 3 and 0 < p.probability <= 1
+    assert sum(c.probability for c in p.top) <= 1.0 + 1e-6
+    assert [c.probability for c in p.top] == sorted((c.probability for c in p.top), reverse=True)
+    assert p.terms and all(len(t) >= 2 and w > 0 for t, w in p.terms)
+
+
+def test_title_is_used(clf: CategoryClassifier) -> None:
+    p = clf.predict(["请尽快处理"], ["孩子入学划片不合理"])[0]
+    assert p.label == "教育文体"
+
+
+def test_unknown_label_names_it() -> None:
+    with pytest.raises(UnknownLabelError, match="火星移民"):
+        CategoryClassifier(["城乡建设", "教育文体"]).fit(
+            ["a文本", "b文本", "c文本"], ["城乡建设", "教育文体", "火星移民"]
+        )
+
+
+def test_bad_training_shapes() -> None:
+    with pytest.raises(DataError):
+        CategoryClassifier().fit(["一", "二"], ["甲"])
+    with pytest.raises(DataError):
+        CategoryClassifier().fit(["一", "二"], ["甲", "甲"])
+
+
+def test_untrained_and_empty(clf: CategoryClassifier) -> None:
+    with pytest.raises(NotTrainedError):
+        CategoryClassifier().predict_one("物业")
+    with pytest.raises(EmptyTextError, match="#1"):
+        clf.predict(["物业费太高", "   \u3000😀"])
+
+
+def test_huge_text_is_truncated_and_classified(clf: CategoryClassifier) -> None:
+    p = clf.predict_one("小区物业乱收停车费。" * 10_000)
+    assert p.truncated and p.label == "城乡建设"
+
+
+def test_mixed_script_input(clf: CategoryClassifier) -> None:
+    assert clf.predict_one("學校亂收補課費😡😡\x00").label == "教育文体"

@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from xinfang.nlp import EmptyTextError, IndexStateError, ModelLoadError
+from xinfang.nlp.dedup import minhash
+from xinfang.nlp.dedup.detector import Doc, DuplicateDetector
+from xinfang.nlp.dedup.index import MinHashIndex
+from xinfang.nlp.dedup.person import PersonRecord, address_similarity, match_person, name_similarity
+from xinfang.nlp.dedup.verify import verify
+
+A = "丽发新城小区旁边新建了一个大型搅拌站，每天从早到晚噪音不断，粉尘很大，居民无法开窗，请环保部门尽快查处。"
+A2 = "丽发新城小区旁边新建了一个大型搅拌站，每天从早到晚噪音不断，粉尘很大！居民无法开窗，请尽快查处。"
+B = "我家孩子入学被划到很远的学校，离家近的学校不收，请教育局重新划片，保障就近入学。"
+
+
+def test_signature_estimates_jaccard() -> None:
+    s = minhash.signatures([A, A2, B])
+    assert (s[0] == minhash.signature(A)).all()
+    assert minhash.estimate_jaccard(s[0], s[1]) > 0.5
+    assert minhash.estimate_jaccard(s[0], s[2]) < 0.1
+    with pytest.raises(EmptyTextError):
+        minhash.signature("！！！   ")
+
+
+def test_index_add_query_remove_filters() -> None:
+    idx = MinHashIndex(merge_at=2)
+    sig = minhash.signatures([A, A2, B])
+    idx.add([1, 2], sig[:2], [0, 86400 * 3], ["430111", "430111"])
+    idx.add([3], sig[2:], [0], ["430102"])  # goes through merge + delta paths
+    hits = idx.query(sig[0], exclude_id=1)
+    assert [h.id for h in hits] == [2] and hits[0].estimate > 0.5
+    assert idx.query(sig[0], exclude_id=1, time=0, window_days=1) == []
+    assert idx.query(sig[0], exclude_id=1, place="430102") == []
+    assert idx.query(sig[0], exclude_id=1, place="未知地区") == []
+    assert idx.remove([2]) == 1 and idx.query(sig[0], exclude_id=1) == []
+    assert len(idx) == 2
+    with pytest.raises(IndexStateError):
+        idx.add([3], sig[2:], [0])
+
+
+def test_index_persistence_and_corruption(tmp_path: Path) -> None:
+    idx = MinHashIndex()
+    sig = minhash.signatures([A, A2, B])
+    idx.add([10, 11, 12], sig, [0, 0, 0], ["x", "x", None])
+    p = tmp_path / "dedup.index"
+    header = idx.save(p)
+    assert header["count"] == 3 and header["format_version"] == 1
+    back = MinHashIndex.load(p)
+    assert [h.id for h in back.query(sig[0], exclude_id=10)] == [11]
+    assert back.query(sig[0], exclude_id=10)[0].place == "x"
+    raw = bytearray(p.read_bytes())
+    raw[-10] ^= 0xFF
+    bad = tmp_path / "bad.index"
+    bad.write_bytes(bytes(raw))
+    with pytest.raises(ModelLoadError, match="checksum"):
+        MinHashIndex.load(bad)
+    bad.write_bytes(b"garbage")
+    with pytest.raises(ModelLoadError):
+        MinHashIndex.load(bad)
+
+
+def test_index_bytes_per_contact() -> None:
+    rng = np.random.default_rng(0)
+    n = 20_000
+    idx = MinHashIndex()
+    idx.add(
+        np.arange(n), rng.integers(0, 2**32, size=(n, 64), dtype=np.uint64).astype(np.uint32), np.zeros(n)
+    )
+    idx.merge()
+    assert idx.nbytes() / n <= 1024
+
+
+def test_verify_passages() -> None:
+    o = verify(A, A2)
+    assert o.jaccard > 0.6 and o.containment > 0.7
+    assert any("大型搅拌站" in p for p in o.passages)
+    assert verify(A, B).score < 0.1
+
+
+def test_detector_finds_same_matter() -> None:
+    docs = [
+        Doc("1", "丽发新城旁搅拌站噪音扰民", A, 0.0, "u1"),
+        Doc("2", "丽发新城搅拌站粉尘噪音", A2, 86400.0, "u2"),
+        Doc("3", "孩子入学划片不合理", B, 0.0, "u3"),
+        Doc("4", "公交线路建议", "建议增加夜间公交线路，方便上夜班的职工回家。", 0.0, "u4"),
+    ]
+    pairs = DuplicateDetector().find(docs)
+    assert [(p.id_a, p.id_b) for p in pairs] == [("1", "2")]
+    assert pairs[0].passages and pairs[0].reasons
+
+
+def test_person_match() -> None:
+    a = PersonRecord.of("张三", "A市A3区桐梓坡西路12号", id_hashes=["h1"])
+    assert match_person(a, PersonRecord.of("李四", "别处", id_hashes=["h1"])).same
+    assert match_person(a, PersonRecord.of("", "", phone_hashes=["p"])).score < 0.5
+    fuzzy = match_person(
+        PersonRecord.of("张三", "A市A3区桐梓坡西路12号"), PersonRecord.of("張三 ", "桐梓坡西路12号")
+    )
+    assert fuzzy.same and any("姓名" in r for r in fuzzy.reasons)
+    assert not match_person(
+        PersonRecord.of("张三", "桐梓坡西路12号"), PersonRecord.of("张三", "五一大道8号")
+    ).same
+    two_ids = match_person(
+        PersonRecord.of("张三", "桐梓坡西路12号", ["x"]), PersonRecord.of("张三", "桐梓坡西路12号", ["y"])
+    )
+    assert not two_ids.same
+    assert name_similarity("王小明", "王晓明") == pytest.approx(2 / 3)
+    assert address_similarity("", "x") == 0.0

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import pytest
+
+from xinfang.nlp import EmptyTextError, NlpError
+from xinfang.nlp.normalize import MAX_CHARS, join_title_body, normalize, normalize_text
+from xinfang.nlp.segment import content_words, cut, domain_terms
+
+
+def test_full_width_and_spaces() -> None:
+    assert normalize_text("ＡＢＣ１２３　　物业\t\t费 ") == "ABC123 物业 费"
+
+
+def test_control_chars_and_emoji_removed() -> None:
+    out = normalize_text("物业\x00不作为\x07😡😡请处理🙏\u200b！")
+    assert "\x00" not in out and "😡" not in out and "\u200b" not in out
+    assert out.startswith("物业不作为") and "请处理" in out
+
+
+def test_traditional_to_simplified_mixed() -> None:
+    assert normalize_text("我們社區的物業長期不作為，请领导关注") == "我们社区的物业长期不作为,请领导关注"
+
+
+def test_spreadsheet_artifacts_and_newlines() -> None:
+    assert normalize_text("标题_x000D_\r\n\r\n  正文") == "标题\n正文"
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "\n\t\u3000", "😀🙏", "\x00\x01", None])
+def test_empty_inputs_raise(bad: str | None) -> None:
+    with pytest.raises(EmptyTextError):
+        normalize(bad)
+    assert issubclass(EmptyTextError, NlpError)
+
+
+def test_non_string_raises_nlp_error() -> None:
+    with pytest.raises(NlpError):
+        normalize(12345)  # type: ignore[arg-type]
+
+
+def test_huge_input_truncated_with_flag() -> None:
+    n = normalize("拆迁补偿不到位。" * 12_500)  # 100,000 chars
+    assert n.truncated and n.original_length == 100_000 and len(n.text) == MAX_CHARS
+
+
+def test_allow_empty_and_join() -> None:
+    assert normalize("  ", allow_empty=True).text == ""
+    assert join_title_body("标题", "正文") == "标题\n正文"
+    assert join_title_body("", "正文") == "正文"
+
+
+def test_domain_dictionary_keeps_terms_whole() -> None:
+    toks = cut("我要申请劳动仲裁，物业费和拆迁补偿都没解决，还有欠薪问题")
+    for term in ("劳动仲裁", "物业费", "拆迁补偿", "欠薪"):
+        assert term in toks
+    assert {"信访", "物业", "拆迁", "征地", "社保", "欠薪"} <= set(domain_terms())
+
+
+def test_content_words_drop_stopwords_and_noise() -> None:
+    words = content_words("我们的A市小区，物业费123元太贵了！")
+    assert "的" not in words and "A" not in words and "123" not in words
+    assert "物业费" in words
