@@ -120,7 +120,10 @@ def register_contact(request: ApiRequest, payload: ContactIn):
             )
     except IntegrityError:
         # A concurrent retry with the same key committed first; our registration rolled back with it.
-        return replay(IdempotencyRecord.objects.get(token=token, key=key))
+        record = IdempotencyRecord.objects.filter(token=token, key=key).first()
+        if record is None:  # not a concurrent retry: a real integrity failure, surface it
+            raise
+        return replay(record)
     return Status(201, out)
 
 

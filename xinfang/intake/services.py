@@ -145,16 +145,15 @@ def contact_register(*, data: ContactInput, actor: Any, token: Any = None) -> Co
             is_repeat=is_repeat,
             region_code=region.code,
         )
-        ContactPetitioner.objects.bulk_create(
-            [
-                ContactPetitioner(
-                    contact=contact,
-                    petitioner=petitioner_upsert(data=p),
-                    is_representative=p.is_representative,
-                )
-                for p in data.petitioners
-            ]
-        )
+        # The same person listed twice (same ID number, or matching the same known petitioner) is one party.
+        parties: dict[int, ContactPetitioner] = {}
+        for person in data.petitioners:
+            petitioner = petitioner_upsert(data=person)
+            party = parties.setdefault(
+                petitioner.pk, ContactPetitioner(contact=contact, petitioner=petitioner)
+            )
+            party.is_representative = party.is_representative or person.is_representative
+        ContactPetitioner.objects.bulk_create(list(parties.values()))
         if is_repeat:
             record_event(
                 actor=actor,

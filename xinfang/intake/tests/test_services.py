@@ -160,3 +160,14 @@ def test_reveal_decrypts_and_is_audited_for_people_in_scope(world):
     with pytest.raises(PermissionDenied):
         petitioner_reveal(petitioner=petitioner, field="phone", actor=world.users["outsider"])
     assert Event.objects.filter(verb="pii.reveal").count() == 1
+
+
+def test_same_person_listed_twice_is_one_party(world):
+    number = id_number(88)
+    people = [
+        PetitionerInput(name="吴十", id_number=number, address="某路10号"),
+        PetitionerInput(name="吴十", id_number=number, address="某路10号", is_representative=True),
+    ]
+    contact = register(world, petitioners=people)
+    party = contact.parties.get()
+    assert party.is_representative
