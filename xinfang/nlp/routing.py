@@ -97,9 +97,9 @@ def suggest_units(
         score = RULE_WEIGHT * min(1.0, rule_score.get(u, 0.0)) + HISTORY_WEIGHT * min(
             1.0, hist_score.get(u, 0.0)
         )
-        why = list(reasons.get(u, []))
+        explanation = list(reasons.get(u, []))
         if u in hist_why:
-            why.append(hist_why[u][1])
-        ranked.append(UnitSuggestion(u, round(score, 4), why))
+            explanation.append(hist_why[u][1])
+        ranked.append(UnitSuggestion(u, round(score, 4), explanation))
     ranked.sort(key=lambda s: (-s.score, s.unit))
     return ranked[:k]

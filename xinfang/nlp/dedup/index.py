@@ -194,7 +194,7 @@ class MinHashIndex:
     ) -> list[Candidate]:
         """Candidates sharing ≥1 band with ``sig``, filtered by time window and place, best first."""
         q = _band_keys(np.asarray(sig, dtype=np.uint32).reshape(1, self.num_perm), self.bands, self.rows)[0]
-        parts = []
+        parts: list[Any] = []
         if self._main_n:
             for b in range(self.bands):
                 keys = self._main_keys[b]
@@ -233,7 +233,7 @@ class MinHashIndex:
     # ------------------------------------------------------------- persistence
     def nbytes(self) -> int:
         n = self._n
-        arrays = [
+        arrays: list[Any] = [
             self.sig[:n],
             self.ids[:n],
             self.times[:n],
