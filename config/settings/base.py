@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -75,12 +76,23 @@ def database_from_env(default_sqlite: Path) -> dict:
     """SQLite (WAL, IMMEDIATE transactions) unless DATABASE_URL names another engine."""
     url = env.get("DATABASE_URL")
     if url:
-        config = dj_database_url.parse(url, conn_max_age=60)
-        config.setdefault("OPTIONS", {})
-        return dict(config)
+        config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
+        options: dict[str, Any] = config.setdefault("OPTIONS", {})
+        if config["ENGINE"] == "django.db.backends.postgresql" and not env.flag(
+            "XINFANG_PG_TRANSACTION_POOLER"
+        ):
+            # Server-side binding + prepared statements: the registration path repeats the same ~12
+            # statements, so PostgreSQL plans them once per connection. (A transaction-mode pooler older
+            # than pgbouncer 1.21 cannot carry prepared statements: set XINFANG_PG_TRANSACTION_POOLER=1.)
+            options.setdefault("server_side_binding", True)
+            options.setdefault("prepare_threshold", 2)
+        return config
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": default_sqlite,
+        # Keep the connection across requests: reconnecting runs the PRAGMAs and a WAL checkpoint each time.
+        "CONN_MAX_AGE": 60,
+        "CONN_HEALTH_CHECKS": True,
         "OPTIONS": {
             # WAL lets readers run beside the single writer; IMMEDIATE takes the write lock at BEGIN so two
             # registrations never deadlock upgrading a read lock (the classic "database is locked").

@@ -7,19 +7,32 @@ so there are no gaps except the ones a crash mid-commit could leave (none on Pos
 
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
 
 from .models import MatterSequence
 
+# The table name is the model's own constant, never input; values go as parameters.
+_INCREMENT = (
+    f"UPDATE {MatterSequence._meta.db_table} SET last = last + 1 "  # noqa: S608
+    "WHERE scope = %s AND year = %s RETURNING last"
+)
+
+
+def _increment(scope: str, year: int) -> int | None:
+    # One statement that both takes the row lock and reads the new value (PostgreSQL; SQLite ≥ 3.35).
+    with connection.cursor() as cursor:
+        cursor.execute(_INCREMENT, [scope, year])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
 
 def next_matter_number(*, scope: str, year: int) -> str:
-    counters = MatterSequence.objects.filter(scope=scope, year=year)
-    if not counters.update(last=F("last") + 1):
+    last = _increment(scope, year)
+    if last is None:
         try:
             with transaction.atomic():  # savepoint: a concurrent first insert wins, we then increment
                 MatterSequence.objects.create(scope=scope, year=year, last=1)
+                last = 1
         except IntegrityError:
-            counters.update(last=F("last") + 1)
-    last = counters.values_list("last", flat=True).get()
+            last = _increment(scope, year)
     return f"{scope}-{year}-{last:06d}"
