@@ -1,0 +1,185 @@
+"""Word (.docx) rendering of a :class:`Layout` with python-docx, following GB/T 9704-2012.
+
+Page and type as in render_pdf: A4, margins 37/35/28/26 mm, body 仿宋 三号 (16 pt) at a fixed 28.95 pt pitch
+(22 lines), title 方正小标宋简体 二号 centred, first-level headings 黑体, 发文机关标志 red with a red rule
+under the 发文字号, signature 右空四字 with the organ centred over the date, 版记 with rules.
+Font names are the ones Chinese government desktops have; Word substitutes when one is missing.
+
+Output is deterministic: core properties are fixed from the 成文日期 and the zip entries are rewritten
+with a fixed timestamp, so identical input gives identical bytes (and hash).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+
+from docx import Document
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm, Pt, RGBColor
+from docx.text.paragraph import Paragraph
+
+from .layout import SEAL_PLACEHOLDER, Layout
+
+TITLE_FONT = "方正小标宋简体"
+BODY_FONT = "仿宋"
+HEADING_FONT = "黑体"
+BODY_PT = 16
+TITLE_PT = 22
+RECORD_PT = 14
+PITCH_PT = 28.95
+RED = RGBColor(0xD9, 0x00, 0x00)
+TEXT_WIDTH_MM = 156
+FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def _font(run_el: object, name: str) -> None:
+    fonts = run_el._element.get_or_add_rPr().get_or_add_rFonts()  # type: ignore[attr-defined]
+    for attr in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
+        fonts.set(qn(attr), name)
+
+
+def _para(doc: object, text: str, *, font: str = BODY_FONT, size: float = BODY_PT, align: str = "justify",
+          first_chars: int = 0, bold: bool = False, color: RGBColor | None = None,
+          pitch: float = PITCH_PT, right_chars: float = 0) -> Paragraph:  # fmt: skip
+    p: Paragraph = doc.add_paragraph()  # type: ignore[attr-defined]
+    fmt = p.paragraph_format
+    fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
+    fmt.line_spacing = Pt(pitch)
+    fmt.space_before = Pt(0)
+    fmt.space_after = Pt(0)
+    fmt.alignment = {
+        "justify": WD_ALIGN_PARAGRAPH.JUSTIFY,
+        "center": WD_ALIGN_PARAGRAPH.CENTER,
+        "left": WD_ALIGN_PARAGRAPH.LEFT,
+        "right": WD_ALIGN_PARAGRAPH.RIGHT,
+    }[align]
+    if first_chars:
+        fmt.first_line_indent = Pt(first_chars * size)
+        ind = fmt._element.get_or_add_pPr().get_or_add_ind()
+        ind.set(qn("w:firstLineChars"), str(first_chars * 100))  # 首行缩进二字, in character units
+    if right_chars:
+        fmt.right_indent = Pt(right_chars * size)
+    if text:
+        run = p.add_run(text)
+        _font(run, font)
+        run.font.size = Pt(size)
+        run.font.bold = bold or None
+        if color is not None:
+            run.font.color.rgb = color
+    return p
+
+
+# w:pPr children that must follow w:pBdr (ECMA-376 CT_PPrBase sequence); Word rejects out-of-order elements.
+_AFTER_PBDR = (
+    "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct",
+    "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind",
+    "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
+    "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
+)
+_BORDER_ORDER = ("w:top", "w:left", "w:bottom", "w:right", "w:between", "w:bar")
+
+
+def _rule(p: Paragraph, side: str, color: str, size_eighths: int) -> None:
+    ppr = p._element.get_or_add_pPr()
+    borders = ppr.find(qn("w:pBdr"))
+    if borders is None:
+        borders = OxmlElement("w:pBdr")
+        ppr.insert_element_before(borders, *_AFTER_PBDR)
+    line = OxmlElement(f"w:{side}")
+    for k, v in (("w:val", "single"), ("w:sz", str(size_eighths)), ("w:space", "1"), ("w:color", color)):
+        line.set(qn(k), v)
+    following = {qn(t) for t in _BORDER_ORDER[_BORDER_ORDER.index(f"w:{side}") + 1 :]}
+    after = next((child for child in borders if child.tag in following), None)
+    if after is None:
+        borders.append(line)
+    else:
+        after.addprevious(line)
+
+
+def _normalise_zip(data: bytes) -> bytes:
+    """Rewrite the package with fixed entry timestamps (python-docx stamps entries with the current time)."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_ZIP_TIME)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            dst.writestr(fixed, src.read(info.filename))
+    return out.getvalue()
+
+
+def render_docx(lay: Layout, issued_on: dt.date) -> bytes:
+    doc = Document()
+    sec = doc.sections[0]
+    sec.page_width, sec.page_height = Mm(210), Mm(297)
+    sec.top_margin, sec.bottom_margin, sec.left_margin, sec.right_margin = Mm(37), Mm(35), Mm(28), Mm(26)
+    normal = doc.styles["Normal"]
+    normal.font.size = Pt(BODY_PT)
+    _font(normal, BODY_FONT)  # type: ignore[arg-type]
+
+    red = RED if lay.red_header else RGBColor(0, 0, 0)
+    head_pt = min(30.0, TEXT_WIDTH_MM / 0.3528 / max(len(lay.organ), 1) * 0.92)
+    _para(doc, lay.organ, font=TITLE_FONT, size=head_pt, align="center", color=red, pitch=head_pt * 1.6)
+    _para(doc, "", pitch=PITCH_PT * 0.6)
+    if lay.header_signer:  # 上行文: 发文字号 左空一字, 签发人 右空一字 (§7.2.4–7.2.5)
+        p = _para(doc, "", align="left")
+        p.paragraph_format.left_indent = Pt(BODY_PT)
+        p.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH_MM) - Pt(2 * BODY_PT), WD_TAB_ALIGNMENT.RIGHT)
+        run = p.add_run(f"{lay.doc_number}\t{lay.header_signer}")
+        _font(run, BODY_FONT)
+    else:
+        p = _para(doc, lay.doc_number, align="center")
+    _rule(p, "bottom", str(red), 12)  # red separator under the 发文字号 (§7.2.6)
+    _para(doc, "")
+    _para(doc, lay.title, font=TITLE_FONT, size=TITLE_PT, align="center", pitch=TITLE_PT * 1.6)
+    _para(doc, "")
+    _para(doc, lay.addressee, align="left")
+    for text in lay.opening:
+        _para(doc, text, first_chars=2)
+    for heading, paras in lay.numbered_sections():
+        _para(doc, heading, font=HEADING_FONT, first_chars=2, align="left")
+        for text in paras:
+            _para(doc, text, first_chars=2)
+    for text in lay.closing:
+        _para(doc, text, first_chars=2)
+    if lay.attachments:
+        _para(doc, "")
+        for i, a in enumerate(lay.attachments, 1):
+            _para(doc, f"{'附件：' if i == 1 else '　　　'}{i}. {a}", first_chars=2, align="left")
+
+    # Signature: 成文日期 右空四字, organ centred over it, seal placeholder above (§7.3.5.2).
+    width = max(len(lay.signature_organ), len(lay.signature_date))
+    _para(doc, "")
+    for text, color in ((SEAL_PLACEHOLDER, RED), (lay.signature_organ, None), (lay.signature_date, None)):
+        _para(doc, text, align="right", color=color, right_chars=4 + (width - len(text)) / 2)
+
+    # 版记 (§7.4): rules above and below, 签发人 / responsible role, contact, 印发.
+    _para(doc, "")
+    for i, line in enumerate([lay.signoff, *lay.record_lines]):
+        left, _, right = line.partition("　　")
+        p = _para(doc, "", size=RECORD_PT, align="left", pitch=RECORD_PT * 2)
+        p.paragraph_format.left_indent = Pt(RECORD_PT)
+        p.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH_MM) - Pt(2 * RECORD_PT), WD_TAB_ALIGNMENT.RIGHT)
+        run = p.add_run(f"{left}\t{right}" if right else left)
+        _font(run, BODY_FONT)
+        run.font.size = Pt(RECORD_PT)
+        if i == 0:
+            _rule(p, "top", "000000", 8)
+        _rule(p, "bottom", "000000", 8 if i == len(lay.record_lines) else 4)
+
+    props = doc.core_properties
+    stamp = dt.datetime(issued_on.year, issued_on.month, issued_on.day)
+    props.created = props.modified = props.last_printed = stamp
+    props.author = props.last_modified_by = lay.organ
+    props.title = f"{lay.title} {lay.doc_number}"
+    props.subject = lay.kind
+    props.revision = 1
+    props.comments = "generated by xinfang"
+    buf = io.BytesIO()
+    doc.save(buf)
+    return _normalise_zip(buf.getvalue())
