@@ -24,6 +24,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/xinfang migrate --noinput
 	$(BIN)/xinfang demo --if-empty
+	$(BIN)/xinfang smart_train --if-missing
 	$(BIN)/xinfang collectstatic --noinput -v 0
 	@echo ""
 	@echo "  工作台 Staff workspace : http://$(HOST):$(PORT)/"

@@ -73,7 +73,9 @@ def auth_error(request: HttpRequest, exc: AuthenticationError):
 from xinfang.cases.api import router as cases_router  # noqa: E402
 from xinfang.intake.api import router as intake_router  # noqa: E402
 from xinfang.routing.api import router as routing_router  # noqa: E402
+from xinfang.smart.api import router as smart_router  # noqa: E402
 
 api.add_router("/", intake_router)
 api.add_router("/", cases_router)
 api.add_router("/", routing_router)
+api.add_router("/", smart_router)

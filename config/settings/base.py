@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "xinfang.routing",
     "xinfang.web",
     "xinfang.demo",
+    "xinfang.smart",
 ]
 
 MIDDLEWARE = [
@@ -142,3 +143,7 @@ LOGGING = {
 # Deadline sweeper: how many days before due a clock counts as 即将到期.
 XINFANG_DUE_SOON_DAYS = env.integer("XINFANG_DUE_SOON_DAYS", 3)
 XINFANG_PAGE_SIZE = 25
+XINFANG_MODEL_DIR = Path(env.get("XINFANG_MODEL_DIR") or VAR_DIR / "models")
+# 判重: how far back and how similar a contact must be to be offered as "the same matter".
+XINFANG_DUPLICATE_WINDOW_DAYS = env.integer("XINFANG_DUPLICATE_WINDOW_DAYS", 365)
+XINFANG_DUPLICATE_MIN_SCORE = float(env.get("XINFANG_DUPLICATE_MIN_SCORE") or 0.35)

@@ -195,7 +195,16 @@ class CategoryClassifier:
     def _decision(self, texts: Sequence[str], heads: Sequence[str]) -> np.ndarray:
         if self._svm is None:
             raise NotTrainedError("the category classifier is not trained; run `xinfang nlp train` first")
-        return self._svm.decision_function(self._matrix(texts, heads))  # type: ignore[no-any-return]
+        return self._margins(self._matrix(texts, heads))
+
+    def _margins(self, x: sparse.csr_matrix) -> np.ndarray:
+        assert self._svm is not None
+        scores = np.asarray(self._svm.decision_function(x))
+        if scores.ndim == 1:
+            # Two classes: scikit-learn returns one margin (positive = classes_[1]); make it one column per
+            # class so calibration, top-k and explanations work the same for a two-category deployment.
+            scores = np.column_stack([-scores, scores])
+        return scores
 
     def predict_proba(self, texts: Sequence[str], heads: Sequence[str] | None = None) -> np.ndarray:
         """Probabilities for already-normalised texts (columns follow ``classes_``)."""
@@ -234,7 +243,7 @@ class CategoryClassifier:
             norm.append(t)
             trunc.append(nt.truncated)
         x = self._matrix(norm, heads)
-        probs = _softmax(self._svm.decision_function(x) / self.temperature)
+        probs = _softmax(self._margins(x) / self.temperature)
         k = max(1, min(k, len(self.classes_)))
         order = np.argsort(-probs, axis=1)[:, :k]
         out = []
@@ -254,7 +263,10 @@ class CategoryClassifier:
         one are folded into it, so staff see "物业费" rather than "物", "业", "物业".
         """
         assert self._svm is not None and self._names is not None
-        coef = self._svm.coef_[cls] if self._svm.coef_.shape[0] > 1 else self._svm.coef_[0]
+        if self._svm.coef_.shape[0] > 1:
+            coef = self._svm.coef_[cls]
+        else:  # two classes: one weight vector pointing at classes_[1]
+            coef = self._svm.coef_[0] if cls == 1 else -self._svm.coef_[0]
         contrib = row.data * coef[row.indices]
         order = np.argsort(-contrib)
         chosen: list[tuple[str, float]] = []

@@ -29,6 +29,7 @@ class ContactForm(forms.Form):
     is_litigation = forms.BooleanField(label="涉法涉诉", required=False)
     accused_unit_id = forms.IntegerField(label="被检举控告单位", required=False)
     attach_to = forms.CharField(label="并入已有事项（重复信访）", max_length=32, required=False)
+    suggestion_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, units=(), **kwargs):
         super().__init__(*args, **kwargs)

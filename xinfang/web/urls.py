@@ -21,4 +21,5 @@ urlpatterns = [
     path("attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
     path("petitioners/<int:petitioner_id>/reveal/", views.reveal, name="reveal"),
     path("petitioners/history/", views.history, name="history"),
+    path("suggest/", views.suggest_view, name="suggest"),
 ]

@@ -34,6 +34,7 @@ from xinfang.routing import services as routing
 from xinfang.routing.models import Assignment, Objection
 from xinfang.routing.resolver import propose_routes
 from xinfang.routing.selectors import objections_to_decide, unit_inbox
+from xinfang.smart.services import record_decisions, suggest
 
 from .forms import AcceptForm, ContactForm, DecideForm, ObjectForm, PetitionerFormSet, RouteForm
 
@@ -135,6 +136,9 @@ def register(request: StaffRequest) -> HttpResponse:
                 form.add_error(None, exc.message)
                 _attach_error(form, formset, exc)
             else:
+                record_decisions(
+                    suggestion_id=form.cleaned_data.get("suggestion_id"), contact=contact, actor=request.user
+                )
                 verb = "已并入事项" if contact.is_repeat else "登记成功，事项编号"
                 messages.success(request, f"{verb} {contact.matter.number}")
                 return redirect("web:matter", number=contact.matter.number)
@@ -374,3 +378,11 @@ def history(request: StaffRequest) -> JsonResponse:
     except ServiceError as exc:
         return JsonResponse(exc.as_dict(), status=exc.status)
     return JsonResponse({"results": [{**r, "received_at": r["received_at"].isoformat()} for r in rows]})
+
+
+@login_required
+@require_POST
+def suggest_view(request: StaffRequest) -> JsonResponse:
+    """Live suggestions for the 登记 form (debounced fetch as the registrar types)."""
+    fields = ("title", "text", "id_number", "phone", "name")
+    return JsonResponse(suggest(actor=request.user, **{f: request.POST.get(f, "")[:20000] for f in fields}))

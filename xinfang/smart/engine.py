@@ -1,0 +1,47 @@
+"""Loads the deployment's category model once per process (reloaded when the file changes). Every failure
+degrades to "no suggestion": registration never depends on it."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+
+from django.conf import settings
+
+from xinfang.nlp.classify import CategoryClassifier
+from xinfang.nlp.errors import NlpError
+
+log = logging.getLogger(__name__)
+_lock = threading.Lock()
+_cached: tuple[float, CategoryClassifier] | None = None
+
+
+def model_path() -> Path:
+    return Path(settings.XINFANG_MODEL_DIR) / "category.model"
+
+
+def classifier() -> CategoryClassifier | None:
+    global _cached
+    path = model_path()
+    try:
+        mtime = os.stat(path).st_mtime
+    except OSError:
+        return None
+    with _lock:
+        if _cached is None or _cached[0] != mtime:
+            try:
+                _cached = (mtime, CategoryClassifier.load(str(path)))
+            except NlpError as exc:
+                log.warning("category model not loaded: %s", exc)
+                return None
+        return _cached[1]
+
+
+def model_version() -> str:
+    path = model_path()
+    try:
+        return f"category@{int(os.stat(path).st_mtime)}"
+    except OSError:
+        return ""

@@ -1,0 +1,37 @@
+from django.core.management.base import BaseCommand
+
+from xinfang.nlp.errors import NlpError
+from xinfang.smart import engine
+from xinfang.smart.services import accuracy_report, corrections_since_model, train_from_decided_matters
+
+
+class Command(BaseCommand):
+    help = (
+        "用本单位已分类的信访件训练内容分类模型"
+        "（--if-missing 仅在无模型时；--if-corrections N 累计N次纠正后重训；--report 采纳率）"
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--if-missing", action="store_true")
+        parser.add_argument("--if-corrections", type=int, default=0)
+        parser.add_argument("--report", action="store_true", help="只打印建议采纳率")
+
+    def handle(self, *args, if_missing: bool, if_corrections: int, report: bool, **options):
+        if report:
+            for field, row in accuracy_report().items():
+                self.stdout.write(f"{field}: 采纳 {row['accepted']}/{row['decisions']}（{row['rate']:.1%}）")
+            return
+        if if_missing and engine.model_path().exists():
+            self.stdout.write("分类模型已存在，跳过训练。")
+            return
+        if if_corrections and corrections_since_model() < if_corrections:
+            self.stdout.write(f"纠正 {corrections_since_model()} 次，未达 {if_corrections} 次，不重训。")
+            return
+        try:
+            result = train_from_decided_matters()
+        except NlpError as exc:
+            self.stdout.write(f"未训练：{exc}")
+            return
+        self.stdout.write(
+            f"已训练：{result['rows']} 件，用时 {result['train_seconds']} 秒 → {engine.model_path()}"
+        )

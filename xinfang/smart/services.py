@@ -1,0 +1,190 @@
+"""Suggestions for a contact being registered, and the record of what the registrar decided.
+
+Nothing here may stop a registration: every model failure becomes an empty suggestion plus a note."""
+
+from __future__ import annotations
+
+import csv
+import logging
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from xinfang.cases.models import MatterType
+from xinfang.intake.models import Contact
+from xinfang.intake.selectors import petitioner_history
+from xinfang.nlp.errors import NlpError
+from xinfang.nlp.screening import screen
+from xinfang.nlp.training import train
+
+from . import engine
+from .duplicates import contact_text, same_problem
+from .models import Decision, Suggestion
+
+log = logging.getLogger(__name__)
+
+TYPE_CODES = {
+    "建议意见类": MatterType.SUGGESTION,
+    "检举控告类": MatterType.ACCUSATION,
+    "申诉求决类": MatterType.PETITION,
+}
+
+
+def _user(actor: Any):
+    return actor if hasattr(actor, "password") else None
+
+
+def suggest(
+    *, actor: Any, title: str = "", text: str = "", id_number: str = "", phone: str = "", name: str = ""
+) -> dict[str, Any]:
+    """Category top-3, type and litigation screening, and 判重 candidates (same petitioner, same problem).
+    The suggestion shown is stored, and its id returned so the registration can record the decisions."""
+    started = time.perf_counter()
+    full = "\n".join(p for p in (title, text) if p).strip()
+    out: dict[str, Any] = {
+        "category": [],
+        "terms": [],
+        "screening": None,
+        "same_petitioner": [],
+        "same_problem": [],
+        "notes": [],
+    }
+    if full:
+        clf = engine.classifier()
+        if clf is None:
+            out["notes"].append("分类模型尚未训练（xinfang smart_train），暂无分类建议")
+        else:
+            try:
+                prediction = clf.predict_one(text or full, title or None, k=3)
+                out["category"] = [
+                    {"label": c.label, "probability": round(c.probability, 3)} for c in prediction.top
+                ]
+                out["terms"] = [term for term, _w in prediction.terms[:6]]
+            except NlpError as exc:
+                out["notes"].append(f"分类建议不可用：{exc}")
+        try:
+            s = screen(full)
+            out["screening"] = {
+                "type": s.type,
+                "type_code": TYPE_CODES.get(s.type, ""),
+                "type_probability": round(s.type_probability, 3),
+                "litigation": s.litigation,
+                "channel": s.channel,
+                "explanation": s.explanation(),
+            }
+        except NlpError as exc:
+            out["notes"].append(f"类型筛查不可用：{exc}")
+        try:
+            out["same_problem"] = same_problem(actor, full)
+        except NlpError as exc:
+            out["notes"].append(f"内容判重不可用：{exc}")
+    if id_number or phone or name:
+        try:
+            out["same_petitioner"] = [
+                {**row, "received_at": row["received_at"].isoformat()}
+                for row in petitioner_history(actor, id_number=id_number, phone=phone, name=name, limit=5)
+            ]
+        except Exception as exc:  # a malformed ID number while typing is not an error yet
+            out["notes"].append(getattr(exc, "message", "证件号码或电话格式不完整"))
+    latency = int((time.perf_counter() - started) * 1000)
+    suggestion = Suggestion.objects.create(
+        actor=_user(actor), payload=out, latency_ms=latency, model_version=engine.model_version()
+    )
+    out["suggestion_id"] = suggestion.pk
+    out["latency_ms"] = latency
+    return out
+
+
+def record_decisions(*, suggestion_id: int | None, contact: Contact, actor: Any) -> list[Decision]:
+    """Compare what was suggested with what the registrar registered; store one decision per field."""
+    if not suggestion_id:
+        return []
+    suggestion = Suggestion.objects.filter(pk=suggestion_id, contact__isnull=True).first()
+    if suggestion is None or (suggestion.actor_id and suggestion.actor_id != getattr(actor, "pk", None)):
+        return []
+    p = suggestion.payload
+    matter = contact.matter
+    decisions: list[Decision] = []
+    if p.get("category"):
+        top = p["category"][0]["label"]
+        decisions.append(
+            Decision(field="category", suggested=top, chosen=matter.category, accepted=matter.category == top)
+        )
+    if p.get("screening"):
+        s = p["screening"]
+        decisions.append(
+            Decision(
+                field="type",
+                suggested=s["type_code"],
+                chosen=matter.matter_type,
+                accepted=s["type_code"] == matter.matter_type,
+            )
+        )
+        decisions.append(
+            Decision(
+                field="litigation",
+                suggested=s["litigation"],
+                chosen=matter.is_litigation,
+                accepted=bool(s["litigation"]) == matter.is_litigation,
+            )
+        )
+    offered = [d["matter_number"] for d in p.get("same_problem", []) + p.get("same_petitioner", [])]
+    if offered:
+        chosen = matter.number if contact.is_repeat else None
+        decisions.append(
+            Decision(field="duplicate", suggested=offered, chosen=chosen, accepted=chosen in offered)
+        )
+    with transaction.atomic():
+        Suggestion.objects.filter(pk=suggestion.pk).update(contact=contact)
+        for d in decisions:
+            d.suggestion = suggestion
+        Decision.objects.bulk_create(decisions)
+    return decisions
+
+
+def accuracy_report() -> dict[str, dict[str, float]]:
+    """Share of suggestions the registrars accepted, per field (the production accuracy)."""
+    report: dict[str, dict[str, float]] = {}
+    for field, _label in Decision.FIELDS:
+        rows = Decision.objects.filter(field=field)
+        total = rows.count()
+        if total:
+            accepted = rows.filter(accepted=True).count()
+            report[field] = {"decisions": total, "accepted": accepted, "rate": round(accepted / total, 3)}
+    return report
+
+
+def corrections_since_model() -> int:
+    """Category suggestions of the current model that registrars overrode: the retraining trigger."""
+    return Decision.objects.filter(
+        field="category", accepted=False, suggestion__model_version=engine.model_version()
+    ).count()
+
+
+def train_from_decided_matters(*, min_rows: int = 50) -> dict[str, Any]:
+    """Train the category model from the deployment's own registered contacts whose matter has a category
+    (what registrars decided, corrections included) and install it atomically."""
+    rows = list(
+        Contact.objects.exclude(matter__category="").values_list(
+            "title", "request", "facts", "reasons", "matter__category"
+        )
+    )
+    if len(rows) < min_rows:
+        raise NlpError(f"已分类的信访件只有 {len(rows)} 件，至少需要 {min_rows} 件才能训练")
+    path = engine.model_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        data = Path(tmp) / "decided.csv"
+        with open(data, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["title", "body", "label"])
+            for title, request, facts, reasons, label in rows:
+                writer.writerow([title, contact_text("", request, facts, reasons), label])
+        clf, report = train(data)
+        staging = path.with_suffix(".tmp")
+        clf.save(str(staging), fingerprint=report["fingerprint"], metrics={"rows": report["rows"]})
+        staging.replace(path)  # readers never see a half-written model
+    return report
