@@ -53,10 +53,14 @@ class PdfFont:
     subfont: int = 0
 
     def describe(self) -> str:
-        return f"{self.name} (embedded from {self.path}#{self.subfont})" if self.embedded else f"{self.name} (CID, not embedded)"
+        return (
+            f"{self.name} (embedded from {self.path}#{self.subfont})"
+            if self.embedded
+            else f"{self.name} (CID, not embedded)"
+        )
 
 
-def _candidates() -> list[tuple[str, int | None]]:
+def _candidates() -> list[str]:
     found: list[str] = []
     try:
         out = subprocess.run(
@@ -69,7 +73,7 @@ def _candidates() -> list[tuple[str, int | None]]:
     seen: set[str] = set()
     ordered = [p for p in found if not (p in seen or seen.add(p))]  # type: ignore[func-returns-value]
     ordered.sort(key=lambda p: 0 if _PREFERRED.search(os.path.basename(p)) else 1)
-    return [(p, None) for p in ordered if p.lower().endswith((".ttf", ".ttc", ".otf"))]
+    return [p for p in ordered if p.lower().endswith((".ttf", ".ttc", ".otf"))]
 
 
 def _covers(font: TTFont, sample: str = COVERAGE_SAMPLE) -> bool:
@@ -101,13 +105,13 @@ def _try_ttf(path: str, index: int | None) -> PdfFont | None:
 def pdf_cjk_font() -> PdfFont:
     forced = os.environ.get("XINFANG_CJK_FONT", "").strip()
     if forced:
-        path, _, idx = forced.partition(":")
-        chosen = _try_ttf(path, int(idx) if idx else None)
+        forced_path, _, forced_index = forced.partition(":")
+        chosen = _try_ttf(forced_path, int(forced_index) if forced_index else None)
         if chosen:
             return chosen
     if os.environ.get("XINFANG_CJK_FONT_EMBED", "1") != "0":
-        for path, idx in _candidates():
-            chosen = _try_ttf(path, idx)
+        for path in _candidates():
+            chosen = _try_ttf(path, None)
             if chosen:
                 return chosen
     pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK_CID_FONT))

@@ -169,7 +169,7 @@ class LegalChannelNotice(PetitionerDocument):
         if CHANNEL_ITEM[self.channel] != self.article_item:
             raise DocumentError(
                 "channel_item_mismatch",
-                f"{self.channel} falls under Art 31 item {CHANNEL_ITEM[self.channel]}, not {self.article_item}",
+                f"{self.channel} is Art 31 item {CHANNEL_ITEM[self.channel]}, not {self.article_item}",
                 "article_item",
             )
         _not_before(self.issued_on, self.received_on, "issued_on", "received_on")
@@ -177,7 +177,8 @@ class LegalChannelNotice(PetitionerDocument):
 
 @dataclass(frozen=True, kw_only=True)
 class ExtensionNotice(PetitionerDocument):
-    """延期告知书 — Art 34: extension approved by 本机关负责人, at most 30 days, reasons told to the petitioner."""
+    """延期告知书 — Art 34: extension approved by 本机关负责人, at most 30 days, reasons told to the
+    petitioner."""
 
     KIND: ClassVar[str] = "extension_notice"
     TITLE: ClassVar[str] = "信访事项延期办理告知书"
@@ -386,9 +387,15 @@ class CompletionReport(DocumentInput):
 
     def validate(self) -> None:
         _require(
-            self, "assigning_office", "assignment_number", "petitioner_name", "matter_number", "summary",
-            "process", "result",
-        )  # fmt: skip
+            self,
+            "assigning_office",
+            "assignment_number",
+            "petitioner_name",
+            "matter_number",
+            "summary",
+            "process",
+            "result",
+        )
         if not _blank(self.decision) and self.decision not in DECISIONS:
             raise DocumentError("decision_invalid", f"decision must be one of {DECISIONS}", "decision")
         if not _blank(self.decision) and _blank(self.opinion_doc_number):

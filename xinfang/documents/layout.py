@@ -73,8 +73,15 @@ class Layout:
         return "\n".join(x for x in out if x)
 
 
-def _frame(doc: DocumentInput, addressee: str, opening: Sequence[str], sections: Sequence[Section],
-           closing: Sequence[str] = (), attachments: Sequence[str] = (), header_signer: bool = False) -> Layout:  # fmt: skip
+def _frame(
+    doc: DocumentInput,
+    addressee: str,
+    opening: Sequence[str],
+    sections: Sequence[Section],
+    closing: Sequence[str] = (),
+    attachments: Sequence[str] = (),
+    header_signer: bool = False,
+) -> Layout:
     record = []
     if doc.contact.strip():
         record.append(f"联系人及电话：{doc.contact.strip()}")
@@ -124,7 +131,10 @@ def layout_notice_of_acceptance(d: NoticeOfAcceptance) -> Layout:
     if limit:
         sections.append(_sec("办理期限", limit))
     sections.append(
-        _sec("查询和评价", f"你可以凭信访事项编号通过信访信息系统查询办理情况，并对办理情况进行评价（{REGS}第二十一条）。")
+        _sec(
+            "查询和评价",
+            f"你可以凭信访事项编号通过信访信息系统查询办理情况，并对办理情况进行评价（{REGS}第二十一条）。",
+        )
     )
     return _frame(d, d.petitioner_name, opening, sections, closing=("特此告知。",))
 
@@ -149,11 +159,17 @@ def layout_legal_channel_notice(d: LegalChannelNotice) -> Layout:
         f"本机关已收悉。经审查，现将有关事项告知如下：",
     )
     sections = [
-        _sec("审查意见", f"{d.why.strip()}根据{REGS}第二十八条第二款、第三十一条第（{item}）项的规定，"
-             f"该事项应当通过{d.channel}途径解决，本机关依法将其导入相应法定程序处理，不再按照信访程序办理。"),  # fmt: skip
+        _sec(
+            "审查意见",
+            f"{d.why.strip()}根据{REGS}第二十八条第二款、第三十一条第（{item}）项的规定，"
+            f"该事项应当通过{d.channel}途径解决，本机关依法将其导入相应法定程序处理，不再按照信访程序办理。",
+        ),
         _sec("法定途径", f"请你向{d.competent_body.strip()}{_CHANNEL_VERB[d.channel]}。", d.time_limit_hint),
-        _sec("权利告知", "通过法定途径提出的请求，由有权机关依照法定程序处理。有关申请期限、时效等以相关法律法规的规定为准，"
-             "请你及时依法行使权利，以免因超过法定期限影响自身权益。"),  # fmt: skip
+        _sec(
+            "权利告知",
+            "通过法定途径提出的请求，由有权机关依照法定程序处理。有关申请期限、时效等以相关法律法规的规定为准，"
+            "请你及时依法行使权利，以免因超过法定期限影响自身权益。",
+        ),
     ]
     return _frame(d, d.petitioner_name, opening, sections, closing=("特此告知。",))
 
@@ -165,9 +181,15 @@ def layout_extension_notice(d: ExtensionNotice) -> Layout:
     )
     sections = [
         _sec("延期理由", d.reason),
-        _sec("延长期限", f"经本机关{d.approver_role.strip()}{d.approver.strip()}批准，根据{REGS}第三十四条的规定，"
-             f"该信访事项办理期限延长{d.days}日，至{ad(d.new_due)}届满。延长期限未超过30日。"),  # fmt: skip
-        _sec("办理安排", "本机关将在延长期限内办结该信访事项，并出具信访处理意见书。在此期间，你可以通过信访信息系统查询办理情况。"),
+        _sec(
+            "延长期限",
+            f"经本机关{d.approver_role.strip()}{d.approver.strip()}批准，根据{REGS}第三十四条的规定，"
+            f"该信访事项办理期限延长{d.days}日，至{ad(d.new_due)}届满。延长期限未超过30日。",
+        ),
+        _sec(
+            "办理安排",
+            "本机关将在延长期限内办结该信访事项，并出具信访处理意见书。在此期间，你可以通过信访信息系统查询办理情况。",
+        ),
     ]
     return _frame(d, d.petitioner_name, opening, sections, closing=("特此告知。",))
 
@@ -195,8 +217,18 @@ def layout_opinion_letter(d: OpinionLetter) -> Layout:
     )
     sections = [
         _sec("投诉请求", d.request),
-        _sec("事实和理由", f"你反映：{d.facts.strip()}", f"你认为：{d.reasons.strip()}", f"经调查核实：{d.findings.strip()}"),
-        _sec(f"处理意见（{d.decision}）", _DECISION_LEAD[d.decision], d.decision_text, _DECISION_TAIL[d.decision]),
+        _sec(
+            "事实和理由",
+            f"你反映：{d.facts.strip()}",
+            f"你认为：{d.reasons.strip()}",
+            f"经调查核实：{d.findings.strip()}",
+        ),
+        _sec(
+            f"处理意见（{d.decision}）",
+            _DECISION_LEAD[d.decision],
+            d.decision_text,
+            _DECISION_TAIL[d.decision],
+        ),
         _sec("法律法规依据", *_basis_paras(d.legal_basis)),
         _sec("复查权利告知", d.rights_text),
     ]
@@ -210,7 +242,9 @@ _OUTCOME_LEAD = {
 }
 
 
-def _review_sections(d: ReviewOpinion | RecheckOpinion, prior_label: str, extra: Sequence[Section] = ()) -> list[Section]:  # fmt: skip
+def _review_sections(
+    d: ReviewOpinion | RecheckOpinion, prior_label: str, extra: Sequence[Section] = ()
+) -> list[Section]:
     lead = _OUTCOME_LEAD[d.outcome].format(organ=d.prior_organ.strip(), num=d.prior_doc_number.strip())
     return [
         _sec(f"{prior_label}请求", d.request),
@@ -254,16 +288,23 @@ def layout_completion_report(d: CompletionReport) -> Layout:
     )
     result = [d.result]
     if d.decision.strip():
-        result.append(f"本机关已出具《信访事项处理意见书》（{d.opinion_doc_number.strip()}），处理意见为“{d.decision}”。")
+        result.append(
+            f"本机关已出具《信访事项处理意见书》（{d.opinion_doc_number.strip()}），处理意见为“{d.decision}”。"
+        )
     sections = [_sec("办理过程", d.process), _sec("办理结果", *result)]
     if d.petitioner_feedback.strip():
         sections.append(_sec("信访人意见", d.petitioner_feedback))
     if d.late_reason.strip():
         sections.append(_sec("逾期说明", d.late_reason))
     return _frame(
-        d, d.assigning_office, opening, sections, closing=("特此报告。",),
-        attachments=tuple(d.attachments), header_signer=True,
-    )  # fmt: skip
+        d,
+        d.assigning_office,
+        opening,
+        sections,
+        closing=("特此报告。",),
+        attachments=tuple(d.attachments),
+        header_signer=True,
+    )
 
 
 _LAYOUTS: dict[type[DocumentInput], Callable[[Any], Layout]] = {

@@ -42,9 +42,19 @@ def _font(run_el: object, name: str) -> None:
         fonts.set(qn(attr), name)
 
 
-def _para(doc: object, text: str, *, font: str = BODY_FONT, size: float = BODY_PT, align: str = "justify",
-          first_chars: int = 0, bold: bool = False, color: RGBColor | None = None,
-          pitch: float = PITCH_PT, right_chars: float = 0) -> Paragraph:  # fmt: skip
+def _para(
+    doc: object,
+    text: str,
+    *,
+    font: str = BODY_FONT,
+    size: float = BODY_PT,
+    align: str = "justify",
+    first_chars: int = 0,
+    bold: bool = False,
+    color: RGBColor | None = None,
+    pitch: float = PITCH_PT,
+    right_chars: float = 0,
+) -> Paragraph:
     p: Paragraph = doc.add_paragraph()  # type: ignore[attr-defined]
     fmt = p.paragraph_format
     fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
@@ -75,10 +85,33 @@ def _para(doc: object, text: str, *, font: str = BODY_FONT, size: float = BODY_P
 
 # w:pPr children that must follow w:pBdr (ECMA-376 CT_PPrBase sequence); Word rejects out-of-order elements.
 _AFTER_PBDR = (
-    "w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct",
-    "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind",
-    "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment",
-    "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
+    "w:shd",
+    "w:tabs",
+    "w:suppressAutoHyphens",
+    "w:kinsoku",
+    "w:wordWrap",
+    "w:overflowPunct",
+    "w:topLinePunct",
+    "w:autoSpaceDE",
+    "w:autoSpaceDN",
+    "w:bidi",
+    "w:adjustRightInd",
+    "w:snapToGrid",
+    "w:spacing",
+    "w:ind",
+    "w:contextualSpacing",
+    "w:mirrorIndents",
+    "w:suppressOverlap",
+    "w:jc",
+    "w:textDirection",
+    "w:textAlignment",
+    "w:textboxTightWrap",
+    "w:outlineLvl",
+    "w:divId",
+    "w:cnfStyle",
+    "w:rPr",
+    "w:sectPr",
+    "w:pPrChange",
 )
 _BORDER_ORDER = ("w:top", "w:left", "w:bottom", "w:right", "w:between", "w:bar")
 
@@ -164,7 +197,9 @@ def render_docx(lay: Layout, issued_on: dt.date) -> bytes:
         left, _, right = line.partition("　　")
         p = _para(doc, "", size=RECORD_PT, align="left", pitch=RECORD_PT * 2)
         p.paragraph_format.left_indent = Pt(RECORD_PT)
-        p.paragraph_format.tab_stops.add_tab_stop(Mm(TEXT_WIDTH_MM) - Pt(2 * RECORD_PT), WD_TAB_ALIGNMENT.RIGHT)
+        p.paragraph_format.tab_stops.add_tab_stop(
+            Mm(TEXT_WIDTH_MM) - Pt(2 * RECORD_PT), WD_TAB_ALIGNMENT.RIGHT
+        )
         run = p.add_run(f"{left}\t{right}" if right else left)
         _font(run, BODY_FONT)
         run.font.size = Pt(RECORD_PT)
@@ -173,7 +208,7 @@ def render_docx(lay: Layout, issued_on: dt.date) -> bytes:
         _rule(p, "bottom", "000000", 8 if i == len(lay.record_lines) else 4)
 
     props = doc.core_properties
-    stamp = dt.datetime(issued_on.year, issued_on.month, issued_on.day)
+    stamp = dt.datetime(issued_on.year, issued_on.month, issued_on.day, tzinfo=dt.UTC)
     props.created = props.modified = props.last_printed = stamp
     props.author = props.last_modified_by = lay.organ
     props.title = f"{lay.title} {lay.doc_number}"

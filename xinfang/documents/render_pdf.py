@@ -19,7 +19,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, SimpleDocTemplate, Spacer
+from reportlab.platypus import Flowable, KeepTogether, SimpleDocTemplate, Spacer
 
 from .fonts import pdf_cjk_font
 from .layout import SEAL_PLACEHOLDER, Layout
@@ -69,9 +69,18 @@ def break_lines(text: str, font: str, size: float, first_width: float, width: fl
 class Text(Flowable):  # type: ignore[misc]
     """A paragraph of CJK text: first-line indent, alignment, justified lines, simulated bold, colour."""
 
-    def __init__(self, text: str, size: float = BODY, leading: float = PITCH, *, first_indent: float = 0,
-                 align: str = "justify", bold: bool = False, color: Any = colors.black,
-                 space_after: float = 0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        text: str,
+        size: float = BODY,
+        leading: float = PITCH,
+        *,
+        first_indent: float = 0,
+        align: str = "justify",
+        bold: bool = False,
+        color: Any = colors.black,
+        space_after: float = 0,
+    ) -> None:
         super().__init__()
         self.text, self.size, self.leading = text, size, leading
         self.first_indent, self.align, self.bold, self.color = first_indent, align, bold, color
@@ -97,7 +106,10 @@ class Text(Flowable):  # type: ignore[misc]
         n = int(ah // self.leading)
         if n <= 0 or n >= len(lines):
             return []
-        return [_Part(self, lines[:n], first=self._first, last=False), _Part(self, lines[n:], first=False, last=True)]
+        return [
+            _Part(self, lines[:n], first=self._first, last=False),
+            _Part(self, lines[n:], first=False, last=True),
+        ]
 
     def draw(self) -> None:
         self._draw_lines(self._layout(self.width), first=self._first, last=True)
@@ -113,23 +125,30 @@ class Text(Flowable):  # type: ignore[misc]
             y -= self.leading
             indent = self.first_indent if (i == 0 and first) else 0
             avail = self.width - indent
-            w = stringWidth(line, self.font, self.size)
-            t = c.beginText()
-            t.setFont(self.font, self.size)
-            t.setTextRenderMode(2 if self.bold else 0)
+            toks = _tokens(line)
+            widths = [stringWidth(tok, self.font, self.size) for tok in toks]
+            w = sum(widths)
             x = indent
+            gap = 0.0
             is_last_line = last and i == len(lines) - 1
             if self.align == "center":
                 x = (self.width - w) / 2
             elif self.align == "right":
                 x = self.width - w
-            elif self.align == "justify" and not is_last_line and len(line) > 1:
-                extra = (avail - w) / (len(line) - 1)
-                if 0 < extra < self.size * 0.5:
-                    t.setCharSpace(extra)
-            # baseline about a quarter of the pitch above the line's bottom
-            t.setTextOrigin(x, y + (self.leading - self.size) / 2 + self.size * 0.12)
-            t.textOut(line)
+            elif self.align == "justify" and not is_last_line and len(toks) > 1:
+                # 两端对齐: spread the slack over the gaps between break units (ASCII runs stay intact)
+                gap = (avail - w) / (len(toks) - 1)
+                if not 0 < gap < self.size * 0.6:
+                    gap = 0.0
+            t = c.beginText()
+            t.setFont(self.font, self.size)
+            t.setTextRenderMode(2 if self.bold else 0)
+            # baseline: the glyphs sit in the middle of the line pitch
+            base = y + (self.leading - self.size) / 2 + self.size * 0.12
+            for tok, tw in zip(toks, widths, strict=True):
+                t.setTextOrigin(x, base)
+                t.textOut(tok)
+                x += tw + gap
             c.drawText(t)
 
 
@@ -246,7 +265,7 @@ class RecordBlock(Flowable):  # type: ignore[misc]
 
 
 def _page_number(canvas: Canvas, doc: Any) -> None:
-    # §7.5: "— 1 —", 四号半角 Arabic numerals, 1 mm... below the 版心; odd pages right, even pages left (空一字).
+    # §7.5: "— 1 —" in 四号 Arabic numerals below the 版心; odd pages right, even pages left (空一字).
     n = canvas.getPageNumber()
     canvas.setFont(pdf_cjk_font().name, RECORD)
     y = 35 * mm - 7 * mm - RECORD
@@ -273,14 +292,23 @@ def story(lay: Layout) -> list[Flowable]:
     out += [Spacer(1, PITCH * 0.8), Text(lay.addressee, align="left")]
     out += [Text(p, first_indent=ind) for p in lay.opening]
     for heading, paras in lay.numbered_sections():
-        out.append(Text(heading, first_indent=ind, bold=True, align="left"))  # 一级标题 (黑体 in Word)
-        out += [Text(p, first_indent=ind) for p in paras]
+        # 一级标题 (黑体 in Word), kept with the first lines of its section
+        block: list[Flowable] = [Text(heading, first_indent=ind, bold=True, align="left")]
+        block += [Text(p, first_indent=ind) for p in paras]
+        out += [KeepTogether(block[:2]), *block[2:]]
     out += [Text(p, first_indent=ind) for p in lay.closing]
     if lay.attachments:
         out.append(Spacer(1, PITCH))
-        out += [Text(f"{'附件：' if i == 1 else '　　　'}{i}. {a}", first_indent=ind, align="left")
-                for i, a in enumerate(lay.attachments, 1)]  # fmt: skip
-    out += [Spacer(1, PITCH * 0.5), SignatureBlock(lay.signature_organ, lay.signature_date)]
+        out += [
+            Text(f"{'附件：' if i == 1 else '　　　'}{i}. {a}", first_indent=ind, align="left")
+            for i, a in enumerate(lay.attachments, 1)
+        ]
+    # The signature never stands alone on a page: it takes the last body paragraph with it (a sealed page
+    # without text could be misused; GB/T 9704-2012 §7.3.5.4 says to adjust spacing instead).
+    tail = out.pop()
+    out.append(
+        KeepTogether([tail, Spacer(1, PITCH * 0.5), SignatureBlock(lay.signature_organ, lay.signature_date)])
+    )
     out += [Spacer(1, PITCH), RecordBlock([lay.signoff, *lay.record_lines])]
     return out
 
@@ -289,11 +317,20 @@ def render_pdf(lay: Layout) -> bytes:
     buf = io.BytesIO()
     font = pdf_cjk_font()
     doc = SimpleDocTemplate(
-        buf, pagesize=A4, topMargin=37 * mm, bottomMargin=35 * mm, leftMargin=28 * mm, rightMargin=26 * mm,
-        title=f"{lay.title} {lay.doc_number}", author=lay.organ, subject=lay.kind, creator="xinfang",
-        producer="xinfang documents (reportlab)", keywords=font.describe(),
+        buf,
+        pagesize=A4,
+        topMargin=37 * mm,
+        bottomMargin=35 * mm,
+        leftMargin=28 * mm,
+        rightMargin=26 * mm,
+        title=f"{lay.title} {lay.doc_number}",
+        author=lay.organ,
+        subject=lay.kind,
+        creator="xinfang",
+        producer="xinfang documents (reportlab)",
+        keywords=font.describe(),
         invariant=1,  # fixed /CreationDate and /ID: identical input → identical bytes → identical hash
         showBoundary=0,
-    )  # fmt: skip
+    )
     doc.build(story(lay), onFirstPage=_page_number, onLaterPages=_page_number)
     return buf.getvalue()
