@@ -19,6 +19,11 @@ class MatterStatus(models.TextChoices):
     OBJECTION = "objection", "异议审核中"
     ACCEPTED = "accepted", "已受理办理中"
     NOT_ACCEPTED = "not_accepted", "不予受理"
+    REPLIED = "replied", "已出具处理意见"
+    IN_REVIEW = "in_review", "复查中"
+    REVIEWED = "reviewed", "已复查"
+    IN_RECHECK = "in_recheck", "复核中"
+    FINAL = "final", "已复核终结"
     CLOSED = "closed", "已办结"
 
 
@@ -68,6 +73,18 @@ class Matter(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
     closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    # Art 31: how an accepted 申诉求决 matter is handled; items 1–4 lead into a legal channel.
+    disposition = models.CharField("处理方式", max_length=20, blank=True)
+    legal_channel = models.CharField("法定途径", max_length=20, blank=True)
+    # Art 36¶3: a new contact on the same facts after 复核 is not accepted again; link to the final matter.
+    final_matter = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="已终结的原事项",
+    )
 
     class Meta:
         verbose_name = "信访事项"
@@ -131,3 +148,106 @@ class Clock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} 至 {self.due_on}"
+
+
+class Decision(models.TextChoices):
+    # Art 32
+    SUPPORT = "support", "支持"
+    EXPLAIN = "explain", "解释说明"
+    REJECT = "reject", "不予支持"
+
+
+class ReviewOutcome(models.TextChoices):
+    UPHOLD = "uphold", "维持原处理意见"
+    REVISE = "revise", "变更原处理意见"
+    REVOKE = "revoke", "撤销原处理意见"
+
+
+class Level(models.TextChoices):
+    OPINION = "opinion", "处理意见"
+    REVIEW = "review", "复查意见"
+    RECHECK = "recheck", "复核意见"
+
+
+class Opinion(models.Model):
+    """处理/复查/复核意见书: request, facts, reasons, decision, legal basis (Art 32, 35, 36)."""
+
+    matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="opinions")
+    level = models.CharField(max_length=10, choices=Level.choices)
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+", verbose_name="出具单位")
+    request = models.TextField("投诉请求")
+    facts = models.TextField("事实")
+    reasons = models.TextField("理由")
+    findings = models.TextField("调查核实情况")
+    decision = models.CharField("处理意见", max_length=10)
+    decision_text = models.TextField("处理意见内容")
+    legal_basis = models.JSONField("法律法规依据")
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField()
+    served_method = models.CharField("送达方式", max_length=20, blank=True)
+    served_on = models.DateField("送达（收到）日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "意见书"
+        verbose_name_plural = "意见书"
+        constraints = [models.UniqueConstraint(fields=["matter", "level"], name="opinion_one_per_level")]
+
+
+class Extension(models.Model):
+    """Art 34: one extension of at most 30 days, approved by the unit head, with reasons told."""
+
+    matter = models.OneToOneField(Matter, on_delete=models.PROTECT, related_name="extension")
+    days = models.PositiveSmallIntegerField()
+    reason = models.TextField()
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    approved_at = models.DateTimeField()
+    original_due = models.DateField()
+    new_due = models.DateField()
+
+
+class Evaluation(models.Model):
+    RATINGS = [("satisfied", "满意"), ("basically_satisfied", "基本满意"), ("unsatisfied", "不满意")]
+    matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="evaluations")
+    level = models.CharField(max_length=10, choices=Level.choices)
+    rating = models.CharField(max_length=24, choices=RATINGS)
+    comment = models.TextField(blank=True)
+    source = models.CharField(max_length=10)  # portal / phone (回访) / visit
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["matter", "level"], name="evaluation_one_per_level")]
+
+
+class ReviewRequest(models.Model):
+    matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="review_requests")
+    level = models.CharField(max_length=10, choices=Level.choices)
+    organ = models.ForeignKey(
+        "org.Unit", on_delete=models.PROTECT, related_name="+", verbose_name="复查/复核机关"
+    )
+    reason = models.TextField()
+    source = models.CharField(max_length=10)
+    received_on = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["matter", "level"], name="review_one_per_level")]
+
+
+class Hearing(models.Model):
+    """听证 (Art 31(6), 36¶2): its days are not counted in the 复核 limit."""
+
+    matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="hearings")
+    held_from = models.DateField()
+    held_to = models.DateField()
+    participants = models.JSONField(default=list)
+    minutes = models.TextField()
+    outcome = models.TextField()
+
+
+class FollowUp(models.Model):
+    """A 支持 decision opens a task until it is carried out (Art 32)."""
+
+    matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="follow_ups")
+    opinion = models.ForeignKey(Opinion, on_delete=models.PROTECT, related_name="+")
+    is_done = models.BooleanField(default=False)
+    note = models.TextField(blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)

@@ -24,7 +24,15 @@ ALLOWED: dict[tuple[str, str], str] = {
     (S.ROUTED, S.REGISTERED): "recall",  # the sender withdraws a misrouted matter
     (S.OBJECTION, S.REGISTERED): "objection_approved",  # materials returned, route again
     (S.OBJECTION, S.ROUTED): "objection_rejected",
-    (S.ACCEPTED, S.CLOSED): "close",
+    (S.ACCEPTED, S.CLOSED): "close",  # 建议意见/检举控告 answered, or Art 31(1)–(5) closed
+    (S.ACCEPTED, S.REPLIED): "opinion",  # Art 31(6), 32: 处理意见书
+    (S.REPLIED, S.IN_REVIEW): "review_request",  # Art 35: within 30 days of receipt
+    (S.REPLIED, S.CLOSED): "close",
+    (S.CLOSED, S.IN_REVIEW): "review_request",  # closed after the reply, but the 30-day window is still open
+    (S.IN_REVIEW, S.REVIEWED): "review_decide",
+    (S.REVIEWED, S.IN_RECHECK): "recheck_request",  # Art 36¶1
+    (S.REVIEWED, S.CLOSED): "close",
+    (S.IN_RECHECK, S.FINAL): "recheck_decide",  # Art 36¶3: final
 }
 
 LABELS = {
@@ -37,6 +45,11 @@ LABELS = {
     "objection_approved": "异议成立，退回重新分流",
     "objection_rejected": "异议不成立，继续办理",
     "close": "办结",
+    "opinion": "出具处理意见书",
+    "review_request": "申请复查",
+    "review_decide": "出具复查意见",
+    "recheck_request": "申请复核",
+    "recheck_decide": "出具复核意见（终结）",
 }
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from xinfang.audit.services import record_event
 from xinfang.cases.clocks import clock_start, local_today
+from xinfang.cases.finality import find_final_match
 from xinfang.cases.models import Matter, MatterStatus
 from xinfang.cases.numbering import next_matter_number
 from xinfang.cases.selectors import can_see_identity, matter_for, visible_matters
@@ -115,6 +116,11 @@ def contact_register(*, data: ContactInput, actor: Any, token: Any = None) -> Co
             matter.contact_count = ordinal
             is_repeat = True
         else:
+            final = find_final_match(
+                id_hashes=[p.petitioner.id_number_hash for p in parties.values()],
+                phone_hashes=[p.petitioner.phone_hash for p in parties.values()],
+                text="\n".join((data.title, data.request, data.facts, data.reasons)),
+            )
             year = timezone.localtime(received_at).year
             matter = Matter.objects.create(
                 number=next_matter_number(scope=unit.region.code, year=year),
@@ -130,7 +136,8 @@ def contact_register(*, data: ContactInput, actor: Any, token: Any = None) -> Co
                 first_received_at=received_at,
                 last_contact_at=received_at,
                 created_by=_user_or_none(actor),
-                status=MatterStatus.REGISTERED,
+                status=MatterStatus.NOT_ACCEPTED if final else MatterStatus.REGISTERED,
+                final_matter=final,
             )
             ordinal = 1
             is_repeat = False
@@ -181,6 +188,19 @@ def contact_register(*, data: ContactInput, actor: Any, token: Any = None) -> Co
                 },
                 is_public=True,
             )
+            if final is not None:
+                # Art 36¶3: registered (nothing is lost) but not accepted; the earlier decisions are linked.
+                record_event(
+                    actor=actor,
+                    verb="matter.not_accepted_final",
+                    subject=matter,
+                    matter_id=matter.pk,
+                    new={"final_matter": final.number},
+                    is_public=True,
+                    reason=f"同一事实和理由已经复核终结（原事项{final.number}），依据《信访工作条例》"
+                    "第三十六条第三款不再受理",
+                )
+                return contact
             start = timezone.localtime(received_at).date()
             # Art 22¶1 for petition bureaus; Art 23¶2 for an organ that receives a petition directly.
             kind = "routing" if unit.kind == UnitKind.BUREAU else "notice"

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from xinfang.audit.services import record_event
 from xinfang.cases.clocks import clock_complete, clock_start, local_today
+from xinfang.cases.handling import start_handling_clock
 from xinfang.cases.models import Clock, ClockState, Matter, MatterStatus, MatterType
 from xinfang.cases.selectors import matter_for, sees_jurisdiction
 from xinfang.cases.workflow import transition
@@ -152,6 +153,7 @@ def assignment_accept(
         )
         clock_complete(matter=matter, kind="notice", actor=actor, assignment=assignment)
         clock_complete(matter=matter, kind="objection", actor=actor, assignment=assignment, cancel=True)
+        start_handling_clock(matter=matter, actor=actor)
         if assignment.mode == RouteMode.ASSIGN and assignment.deadline_days:
             clock_start(
                 matter=matter,
@@ -265,6 +267,7 @@ def matter_accept_direct(*, matter: Matter, actor: Any, notice_text: str) -> Mat
         transition(matter, MatterStatus.ACCEPTED, actor=actor, action="accept_direct", reason=notice_text)
         clock_complete(matter=matter, kind="notice", actor=actor)
         clock_complete(matter=matter, kind="routing", actor=actor)
+        start_handling_clock(matter=matter, actor=actor)
     return matter
 
 

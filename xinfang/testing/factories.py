@@ -57,6 +57,7 @@ def build_world() -> World:
         ("ns_hr", "南山区人力资源局", "department", "440305", None),
         ("discipline", "深圳市纪委监委", "discipline", "440300", None),
         ("hz_bureau", "杭州市信访局", "bureau", "330100", None),
+        ("gd_bureau", "广东省信访局", "bureau", "440000", None),
     ]:
         w.units[key] = unit_create(
             name=name, kind=kind, region=w.regions[region], parent=w.units.get(parent or "")
@@ -72,6 +73,7 @@ def build_world() -> World:
         ("jiwei", "discipline", ["handler", "unit_head"]),
         ("hz_registrar", "hz_bureau", ["registrar"]),
         ("auditor", "city_bureau", ["auditor"]),
+        ("gd_leader", "gd_bureau", ["leader", "unit_head"]),
     ]:
         w.users[username] = user_create(
             username=username, password="pw-test-123", full_name=username, unit=w.units[unit], roles=roles
