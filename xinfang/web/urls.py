@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import handling_views, views
 
 app_name = "web"
 
@@ -22,4 +22,5 @@ urlpatterns = [
     path("petitioners/<int:petitioner_id>/reveal/", views.reveal, name="reveal"),
     path("petitioners/history/", views.history, name="history"),
     path("suggest/", views.suggest_view, name="suggest"),
+    path("matters/<str:number>/handle/<str:action>/", handling_views.handle, name="handle"),
 ]

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from xinfang.audit.selectors import matter_timeline
+from xinfang.cases import handling
 from xinfang.cases.models import AlertLevel, MatterStatus, MatterType
 from xinfang.cases.selectors import (
     can_see_identity,
@@ -194,6 +195,15 @@ def matter_detail(request: StaffRequest, number: str) -> HttpResponse:
         "my_assignment": next(
             (a for a in assignments if a.unit_id == user.unit_id and a.state == "pending"), None
         ),
+        "is_handler": user.unit_id is not None and user.unit_id == matter.handling_unit_id,
+        "is_signer": user.has_role("unit_head", "leader"),
+        "review_organ_pending": matter.review_requests.filter(organ_id=user.unit_id)
+        .exclude(level__in=matter.opinions.values("level"))
+        .first(),
+        "opinions": list(matter.opinions.select_related("unit").order_by("signed_at")),
+        "evaluations": list(matter.evaluations.all()),
+        "options": handling.portal_options(matter),
+        "legal_channels": handling.LEGAL_CHANNELS,
         "pending_objections": [
             o
             for a in assignments
