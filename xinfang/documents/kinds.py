@@ -8,67 +8,24 @@ never reach a renderer. Article references are to the 2022 条例 unless stated 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from typing import ClassVar
 
 from .errors import DocumentError
-
-# Art 32: the three outcomes of a 信访处理意见书.
-DECISIONS: tuple[str, ...] = ("支持", "解释说明", "不予支持")
-# 复查 (Art 35) / 复核 (Art 36) outcomes on the opinion under review.
-REVIEW_OUTCOMES: tuple[str, ...] = ("维持", "变更", "撤销")
-# Art 21: the four ways a petition arrives.
-RECEIPT_CHANNELS: tuple[str, ...] = ("来信", "来访", "网上信访", "来电")
-# Art 31 items (一)–(四): statutory channels a 申诉求决 matter is led into, and the item that covers each.
-CHANNEL_ITEM: dict[str, int] = {
-    "诉讼": 1,
-    "仲裁": 2,
-    "党员申诉": 3,
-    "申请复审": 3,
-    "行政复议": 4,
-    "行政裁决": 4,
-    "行政确认": 4,
-    "行政许可": 4,
-    "行政处罚": 4,
-}
-MAX_EXTENSION_DAYS = 30  # Art 34: "延长期限不得超过30日"
-REQUEST_WINDOW_DAYS = 30  # Art 35/36: 复查/复核 requested "自收到书面答复之日起30日内"
-
-# 发文字号: 机关代字 + 〔年份〕 + 序号 + 号. GB/T 9704-2012 §7.2.4: the year is in 六角括号 〔〕, the serial
-# number has no leading zero and no "第".
-DOC_NUMBER_RE = re.compile(r"^[\u4e00-\u9fff\w]{1,20}〔(19|20)\d{2}〕[1-9]\d*号$")
-
-
-def _blank(value: object) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _require(obj: object, *names: str) -> None:
-    for name in names:
-        if _blank(getattr(obj, name)):
-            raise DocumentError(f"{name}_required", f"{type(obj).__name__}.{name} is required", name)
-
-
-def _not_before(later: dt.date, earlier: dt.date, later_name: str, earlier_name: str) -> None:
-    if later < earlier:
-        raise DocumentError(
-            "date_order", f"{later_name} ({later}) is before {earlier_name} ({earlier})", later_name
-        )
-
-
-def _basis(obj: object, name: str = "legal_basis") -> None:
-    """Art 32 requires the 法律法规依据; every review opinion must cite one too."""
-    items = getattr(obj, name)
-    if isinstance(items, str):  # a bare string would be split into characters below
-        items = (items,)
-    items = tuple(str(x).strip() for x in items if not _blank(x))
-    if not items:
-        raise DocumentError(
-            "legal_basis_required", "at least one legal basis (法律法规依据) is required", name
-        )
-    object.__setattr__(obj, name, items)
+from .rules import (
+    CHANNEL_ITEM,
+    DECISIONS,
+    DOC_NUMBER_RE,
+    MAX_EXTENSION_DAYS,
+    RECEIPT_CHANNELS,
+    REQUEST_WINDOW_DAYS,
+    REVIEW_OUTCOMES,
+    blank,
+    check_basis,
+    not_before,
+    require,
+)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,14 +44,14 @@ class DocumentInput:
     red_header: bool = True  # 版头 in red (GB/T 9704-2012 §7.2.3); False for black-and-white copies
 
     def __post_init__(self) -> None:
-        _require(self, "organ", "doc_number")
+        require(self, "organ", "doc_number")
         if not DOC_NUMBER_RE.match(self.doc_number.strip()):
             raise DocumentError(
                 "doc_number_invalid",
                 f"document number {self.doc_number!r} must look like 深南住建信意〔2026〕12号",
                 "doc_number",
             )
-        if _blank(self.signer) or _blank(self.signer_role):
+        if blank(self.signer) or blank(self.signer_role):
             raise DocumentError("signoff_required", "签发人 and the responsible role are required", "signer")
         self.validate()
 
@@ -113,7 +70,7 @@ class PetitionerDocument(DocumentInput):
     matter_number: str  # 信访事项编号 in the 信访信息系统 (Art 21)
 
     def __post_init__(self) -> None:
-        _require(self, "petitioner_name", "matter_number")
+        require(self, "petitioner_name", "matter_number")
         super().__post_init__()
 
 
@@ -132,12 +89,12 @@ class NoticeOfAcceptance(PetitionerDocument):
     time_limit_days: int | None = 60  # Art 34 (only for Art 31(6) matters); None omits the sentence
 
     def validate(self) -> None:
-        _require(self, "summary", "handling_route_text")
+        require(self, "summary", "handling_route_text")
         if self.received_via not in RECEIPT_CHANNELS:
             raise DocumentError(
                 "channel_invalid", f"received_via must be one of {RECEIPT_CHANNELS}", "received_via"
             )
-        _not_before(self.issued_on, self.received_on, "issued_on", "received_on")
+        not_before(self.issued_on, self.received_on, "issued_on", "received_on")
         if self.time_limit_days is not None and self.time_limit_days <= 0:
             raise DocumentError("time_limit_invalid", "time_limit_days must be positive", "time_limit_days")
 
@@ -159,7 +116,7 @@ class LegalChannelNotice(PetitionerDocument):
     time_limit_hint: str = ""  # e.g. a reminder of the 仲裁时效 / 起诉期限
 
     def validate(self) -> None:
-        _require(self, "summary", "why", "competent_body")
+        require(self, "summary", "why", "competent_body")
         if self.channel not in CHANNEL_ITEM:
             raise DocumentError("channel_invalid", f"channel must be one of {tuple(CHANNEL_ITEM)}", "channel")
         if self.article_item not in (1, 2, 3, 4):
@@ -172,7 +129,7 @@ class LegalChannelNotice(PetitionerDocument):
                 f"{self.channel} is Art 31 item {CHANNEL_ITEM[self.channel]}, not {self.article_item}",
                 "article_item",
             )
-        _not_before(self.issued_on, self.received_on, "issued_on", "received_on")
+        not_before(self.issued_on, self.received_on, "issued_on", "received_on")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -192,11 +149,11 @@ class ExtensionNotice(PetitionerDocument):
     approver_role: str = "负责人"
 
     def validate(self) -> None:
-        if _blank(self.reason):
+        if blank(self.reason):
             raise DocumentError(
                 "extension_reason_required", "Art 34 requires the reason for the extension", "reason"
             )
-        if _blank(self.approver):
+        if blank(self.approver):
             raise DocumentError(
                 "extension_approver_required",
                 "Art 34: the extension needs 本机关负责人's approval",
@@ -208,7 +165,7 @@ class ExtensionNotice(PetitionerDocument):
             raise DocumentError(
                 "extension_too_long", f"Art 34: an extension may not exceed 30 days (got {self.days})", "days"
             )
-        _not_before(self.original_due, self.accepted_on, "original_due", "accepted_on")
+        not_before(self.original_due, self.accepted_on, "original_due", "accepted_on")
         if self.new_due != self.original_due + dt.timedelta(days=self.days):
             raise DocumentError(
                 "extension_dates_inconsistent", "new_due must equal original_due + days", "new_due"
@@ -218,7 +175,7 @@ class ExtensionNotice(PetitionerDocument):
             raise DocumentError(
                 "extension_after_due", "the extension must be notified before the due date", "issued_on"
             )
-        _not_before(self.issued_on, self.accepted_on, "issued_on", "accepted_on")
+        not_before(self.issued_on, self.accepted_on, "issued_on", "accepted_on")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -242,26 +199,26 @@ class OpinionLetter(PetitionerDocument):
     hearing_held: bool = False  # Art 31(六): hearing for 重大、复杂、疑难 matters
 
     def validate(self) -> None:
-        _require(self, "request", "facts", "reasons", "findings", "decision_text")
+        require(self, "request", "facts", "reasons", "findings", "decision_text")
         if self.decision not in DECISIONS:
             raise DocumentError("decision_invalid", f"decision must be one of {DECISIONS}", "decision")
-        _basis(self)
-        _not_before(self.accepted_on, self.received_on, "accepted_on", "received_on")
-        _not_before(self.issued_on, self.accepted_on, "issued_on", "accepted_on")
-        if _blank(self.review_rights_text) and _blank(self.review_organ):
+        check_basis(self)
+        not_before(self.accepted_on, self.received_on, "accepted_on", "received_on")
+        not_before(self.issued_on, self.accepted_on, "issued_on", "accepted_on")
+        if blank(self.review_rights_text) and blank(self.review_organ):
             raise DocumentError(
                 "review_organ_required",
                 "Art 35: name the organ one level up that reviews (复查)",
                 "review_organ",
             )
-        if not _blank(self.review_rights_text) and "复查" not in self.review_rights_text:
+        if not blank(self.review_rights_text) and "复查" not in self.review_rights_text:
             raise DocumentError(
                 "review_rights_invalid", "the rights notice must tell of 复查 (Art 35)", "review_rights_text"
             )
 
     @property
     def rights_text(self) -> str:
-        if not _blank(self.review_rights_text):
+        if not blank(self.review_rights_text):
             return self.review_rights_text.strip()
         return (
             f"你如对本处理意见不服，可以自收到本意见书之日起30日内，向{self.review_organ}请求复查"
@@ -285,14 +242,14 @@ class _ReviewBase(PetitionerDocument):
     legal_basis: Sequence[str]
 
     def validate(self) -> None:
-        _require(self, "prior_organ", "prior_doc_number", "request", "findings", "outcome_text")
+        require(self, "prior_organ", "prior_doc_number", "request", "findings", "outcome_text")
         if self.outcome not in REVIEW_OUTCOMES:
             raise DocumentError("outcome_invalid", f"outcome must be one of {REVIEW_OUTCOMES}", "outcome")
-        _basis(self)
-        _not_before(self.request_received_on, self.prior_issued_on, "request_received_on", "prior_issued_on")
-        _not_before(self.issued_on, self.request_received_on, "issued_on", "request_received_on")
+        check_basis(self)
+        not_before(self.request_received_on, self.prior_issued_on, "request_received_on", "prior_issued_on")
+        not_before(self.issued_on, self.request_received_on, "issued_on", "request_received_on")
         if self.reply_received_on is not None:
-            _not_before(self.reply_received_on, self.prior_issued_on, "reply_received_on", "prior_issued_on")
+            not_before(self.reply_received_on, self.prior_issued_on, "reply_received_on", "prior_issued_on")
             late = (self.request_received_on - self.reply_received_on).days > REQUEST_WINDOW_DAYS
             if late:
                 raise DocumentError(
@@ -313,7 +270,7 @@ class ReviewOpinion(_ReviewBase):
 
     def validate(self) -> None:
         super().validate()
-        _require(self, "recheck_organ")
+        require(self, "recheck_organ")
 
     @property
     def rights_text(self) -> str:
@@ -343,11 +300,11 @@ class RecheckOpinion(_ReviewBase):
 
     def validate(self) -> None:
         super().validate()
-        if self.hearing_held and _blank(self.hearing_summary):
+        if self.hearing_held and blank(self.hearing_summary):
             raise DocumentError(
                 "hearing_summary_required", "a hearing was held: summarise it", "hearing_summary"
             )
-        if not self.hearing_held and not _blank(self.hearing_summary):
+        if not self.hearing_held and not blank(self.hearing_summary):
             raise DocumentError(
                 "hearing_not_held", "hearing_summary given but hearing_held is False", "hearing_held"
             )
@@ -386,7 +343,7 @@ class CompletionReport(DocumentInput):
     attachments: Sequence[str] = field(default_factory=tuple)
 
     def validate(self) -> None:
-        _require(
+        require(
             self,
             "assigning_office",
             "assignment_number",
@@ -396,21 +353,21 @@ class CompletionReport(DocumentInput):
             "process",
             "result",
         )
-        if not _blank(self.decision) and self.decision not in DECISIONS:
+        if not blank(self.decision) and self.decision not in DECISIONS:
             raise DocumentError("decision_invalid", f"decision must be one of {DECISIONS}", "decision")
-        if not _blank(self.decision) and _blank(self.opinion_doc_number):
+        if not blank(self.decision) and blank(self.opinion_doc_number):
             raise DocumentError(
                 "opinion_doc_number_required",
                 "cite the 处理意见书 that states the decision",
                 "opinion_doc_number",
             )
-        _not_before(self.due_on, self.assigned_on, "due_on", "assigned_on")
-        _not_before(self.issued_on, self.assigned_on, "issued_on", "assigned_on")
-        if self.issued_on > self.due_on and _blank(self.late_reason):
+        not_before(self.due_on, self.assigned_on, "due_on", "assigned_on")
+        not_before(self.issued_on, self.assigned_on, "issued_on", "assigned_on")
+        if self.issued_on > self.due_on and blank(self.late_reason):
             raise DocumentError(
                 "late_reason_required", "the report is after the assigned period: explain why", "late_reason"
             )
-        object.__setattr__(self, "attachments", tuple(a.strip() for a in self.attachments if not _blank(a)))
+        object.__setattr__(self, "attachments", tuple(a.strip() for a in self.attachments if not blank(a)))
 
 
 ALL_KINDS: tuple[type[DocumentInput], ...] = (
