@@ -47,6 +47,18 @@ def build_organisation() -> dict[str, Any]:
         if "admin" in roles and not user.is_staff:
             User.objects.filter(pk=user.pk).update(is_staff=True)
         users[username] = user
+    # Every unit gets a staff member who can accept and sign, so routed matters move on in the demo.
+    staffed = {u.unit_id for u in users.values()}
+    for key, unit in units.items():
+        if unit.pk not in staffed:
+            username = f"u_{key}"
+            users[username] = User.objects.filter(username=username).first() or user_create(
+                username=username,
+                password=DEMO_PASSWORD,
+                full_name=f"{unit.short_name or unit.name}负责人",
+                unit=unit,
+                roles=["handler", "unit_head"],
+            )
     for name, priority, region, category, mtype, lit, keywords, target, mode, days in orgdata.RULES:
         RoutingRule.objects.get_or_create(
             name=name,
@@ -129,6 +141,7 @@ def build_petitions(world: dict[str, Any], *, count: int, seed: int = 20261122) 
     users = world["users"]
     registrar, leader = users["dengji"], users["lingdao"]
     handlers = {u.unit_id: u for u in users.values() if u.has_role("handler")}
+    signers = {u.unit_id: u for u in users.values() if u.has_role("unit_head", "leader")}
     streets = [code for code in world["regions"] if code.startswith("440305") and len(code) == 9]
     now = timezone.now()
     stats = {"registered": 0, "repeat": 0, "routed": 0, "accepted": 0, "objected": 0, "returned": 0}
@@ -188,8 +201,45 @@ def build_petitions(world: dict[str, Any], *, count: int, seed: int = 20261122) 
             notice_text="您反映的问题已收悉，我单位已依法受理，将在60日内调查处理并书面答复。",
         )
         stats["accepted"] += 1
+        try:
+            _advance(matter, rng, signers, stats)
+        except ServiceError:  # e.g. no organ one level up for a provincial unit in this small demo
+            continue
+    _repeat_after_final(registrar, stats)
     sweep_clocks()
     return stats
+
+
+def _repeat_after_final(registrar: Any, stats: dict[str, int]) -> None:
+    """The same petitioner comes back with the same facts after 复核: registered, flagged 不再受理."""
+    from xinfang.cases.models import Matter, MatterStatus
+    from xinfang.core import crypto
+
+    for final in Matter.objects.filter(status=MatterStatus.FINAL)[:3]:
+        contact = final.contacts.first()
+        person = contact.parties.first().petitioner
+        data = ContactInput(
+            channel=Channel.VISIT,
+            title=contact.title,
+            request=contact.request,
+            facts=contact.facts,
+            reasons=contact.reasons,
+            region_code=final.region_code,
+            matter_type=final.matter_type,
+            category=final.category,
+            is_oral=True,
+            oral_record="来访人再次反映原问题，记录如上。",
+            petitioners=[
+                PetitionerInput(
+                    name=person.name,
+                    id_number=crypto.decrypt(person.id_number_enc),
+                    phone=crypto.decrypt(person.phone_enc),
+                    address=crypto.decrypt(person.address_enc),
+                )
+            ],
+        )
+        contact_register(data=data, actor=registrar)
+        stats["not_accepted_final"] = stats.get("not_accepted_final", 0) + 1
 
 
 def ensure_demo_token(world: dict[str, Any]) -> str | None:
@@ -199,3 +249,90 @@ def ensure_demo_token(world: dict[str, Any]) -> str | None:
         return None
     _token, raw = api_token_create(name="12345热线（演示）", unit=world["units"]["city_bureau"])
     return raw
+
+
+def _advance(matter: Any, rng: random.Random, signers: dict[int, Any], stats: dict[str, int]) -> None:
+    """Carry some accepted matters further down the statutory path so every state is on show."""
+    from xinfang.cases import handling
+    from xinfang.cases.models import Level
+
+    matter.refresh_from_db()
+    head = signers.get(matter.handling_unit_id)
+    if head is None or matter.matter_type != MatterType.PETITION:
+        return
+    step = rng.random()
+    if step < 0.2:
+        return
+    contact = matter.contacts.first()
+    if step < 0.3:
+        handling.extension_grant(matter=matter, days=30, reason="需委托第三方机构鉴定，情况复杂", actor=head)
+        stats["extended"] = stats.get("extended", 0) + 1
+        return
+    if step < 0.4:
+        handling.matter_lead_to_channel(
+            matter=matter,
+            item=1,
+            channel="诉讼",
+            why="该请求涉及合同纠纷，应当依法向人民法院提起诉讼",
+            actor=head,
+        )
+        stats["legal_channel"] = stats.get("legal_channel", 0) + 1
+        return
+    basis = ["《物业管理条例》第三十五条", "《深圳经济特区物业管理条例》第五十条"]
+    opinion = handling.opinion_issue(
+        matter=matter,
+        decision=rng.choice(["support", "explain", "reject"]),
+        request=contact.request,
+        facts=contact.facts,
+        reasons=contact.reasons,
+        findings="经现场调查和约谈物业服务企业，反映的情况基本属实。",
+        decision_text="已责令有关单位限期整改，并将跟踪落实。",
+        legal_basis=basis,
+        actor=head,
+    )
+    handling.opinion_served(opinion=opinion, method="postal", served_on=timezone.localdate(), actor=head)
+    stats["replied"] = stats.get("replied", 0) + 1
+    if step < 0.6:
+        handling.evaluation_record(
+            matter=matter, rating=rng.choice(["satisfied", "basically_satisfied"]), source="phone", actor=head
+        )
+        return
+    review_req = handling.review_request(matter=matter, reason="对处理意见不服，请求复查", source="portal")
+    stats["in_review"] = stats.get("in_review", 0) + 1
+    if step < 0.75:
+        return
+    review = handling.opinion_issue(
+        matter=matter,
+        level=Level.REVIEW,
+        decision="uphold",
+        request="请求撤销原处理意见",
+        facts=contact.facts,
+        reasons=contact.reasons,
+        findings="原处理意见认定事实清楚，适用依据正确。",
+        decision_text="维持原处理意见。",
+        legal_basis=basis,
+        actor=signers[review_req.organ_id],
+    )
+    handling.opinion_served(
+        opinion=review,
+        method="electronic",
+        served_on=timezone.localdate(),
+        actor=signers[review_req.organ_id],
+    )
+    stats["reviewed"] = stats.get("reviewed", 0) + 1
+    if step < 0.85:
+        return
+    recheck_req = handling.review_request(matter=matter, reason="对复查意见仍不服，请求复核", source="portal")
+    handling.opinion_issue(
+        matter=matter,
+        level=Level.RECHECK,
+        decision="uphold",
+        request="请求撤销复查意见",
+        facts=contact.facts,
+        reasons=contact.reasons,
+        findings="经听证评议，复查意见正确。",
+        decision_text="维持复查意见，本复核意见为终结意见。",
+        legal_basis=basis,
+        actor=signers[recheck_req.organ_id],
+    )
+    stats["final"] = stats.get("final", 0) + 1

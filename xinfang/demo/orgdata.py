@@ -26,6 +26,7 @@ REGIONS = [
 
 # (key, name, kind, region code, parent key)
 UNITS = [
+    ("gd_bureau", "广东省信访局", "bureau", "440000", None),
     ("city_bureau", "深圳市信访局", "bureau", "440300", None),
     ("city_gov", "深圳市人民政府", "government", "440300", None),
     ("city_housing", "深圳市住房和建设局", "department", "440300", None),
@@ -76,6 +77,8 @@ STAFF = [
     ("jiwei", "蒋纪检", "city_discipline", ["handler", "unit_head"]),
     ("ft_dengji", "沈登记", "ft_bureau", ["registrar"]),
     ("jiedao", "韩街道", "ns_nantou", ["handler", "unit_head"]),
+    ("sj_fuzeren", "杨处长", "city_housing", ["unit_head", "handler"]),
+    ("sheng_lingdao", "秦主任", "gd_bureau", ["leader", "unit_head"]),
 ]
 
 # (name, priority, region prefix, category prefix, matter type, litigation only, keywords, target, mode, days)
