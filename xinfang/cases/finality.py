@@ -4,7 +4,6 @@ not accepted, at any level. The check runs at registration and links the earlier
 from __future__ import annotations
 
 from django.conf import settings
-from django.db.models import Q
 
 from xinfang.nlp.dedup.verify import verify
 from xinfang.nlp.errors import NlpError
@@ -15,17 +14,18 @@ from .models import Matter, MatterStatus
 SAME_FACTS_MIN_SCORE = getattr(settings, "XINFANG_FINAL_SAME_FACTS_SCORE", 0.45)
 
 
-def find_final_match(*, id_hashes: list[str], phone_hashes: list[str], text: str) -> Matter | None:
-    people = Q()
-    for h in filter(None, id_hashes):
-        people |= Q(contacts__parties__petitioner__id_number_hash=h)
-    for h in filter(None, phone_hashes):
-        people |= Q(contacts__parties__petitioner__phone_hash=h)
-    if not people:
+def find_final_match(*, petitioner_ids: list[int], text: str) -> Matter | None:
+    """The FINAL matter of one of these petitioners that says substantially the same thing, if any.
+
+    Petitioners are matched upstream by ID-number/phone blind index, so a returning person has the same id;
+    a petitioner created by this registration has no history and is not passed in (no query at all)."""
+    if not petitioner_ids:
         return None
     # Deliberately not scoped to the registrar's jurisdiction: finality holds "at any level".
     finals = (
-        Matter.objects.filter(people, status=MatterStatus.FINAL).distinct().prefetch_related("contacts")[:20]
+        Matter.objects.filter(status=MatterStatus.FINAL, contacts__parties__petitioner_id__in=petitioner_ids)
+        .distinct()
+        .prefetch_related("contacts")[:20]
     )
     best: tuple[float, Matter] | None = None
     for matter in finals:

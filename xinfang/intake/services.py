@@ -34,8 +34,10 @@ def _actor_unit(actor: Any) -> Unit:
     return unit
 
 
-def petitioner_upsert(*, data: PetitionerInput) -> Petitioner:
-    """Reuse the petitioner known by the same ID number (blind index); otherwise create one."""
+def petitioner_upsert(*, data: PetitionerInput) -> tuple[Petitioner, bool]:
+    """Reuse the petitioner known by the same ID number (blind index); otherwise create one.
+
+    Returns the petitioner and whether it was created by this call."""
     id_hash = crypto.blind_index("id_number", data.id_number)
     phone_hash = crypto.blind_index("phone", data.phone)
     existing = None
@@ -57,8 +59,8 @@ def petitioner_upsert(*, data: PetitionerInput) -> Petitioner:
             changed += ["address_enc", "address_masked"]
         if changed:
             existing.save(update_fields=changed)
-        return existing
-    return Petitioner.objects.create(
+        return existing, False
+    created = Petitioner(
         kind=data.kind,
         name=data.name,
         id_number_enc=crypto.encrypt(data.id_number),
@@ -70,6 +72,8 @@ def petitioner_upsert(*, data: PetitionerInput) -> Petitioner:
         address_enc=crypto.encrypt(data.address),
         address_masked=mask_address(data.address),
     )
+    created.save(force_insert=True)
+    return created, True
 
 
 def contact_register(*, data: ContactInput, actor: Any, token: Any = None) -> Contact:
@@ -103,8 +107,11 @@ def contact_register(*, data: ContactInput, actor: Any, token: Any = None) -> Co
         # Petitioners first: the matter-number counter row (locked from the draw until commit) is then held
         # for as few statements as possible. The same person listed twice is one party.
         parties: dict[int, ContactPetitioner] = {}
+        known: set[int] = set()  # petitioners seen before this registration (only they can have history)
         for person in data.petitioners:
-            petitioner = petitioner_upsert(data=person)
+            petitioner, is_new = petitioner_upsert(data=person)
+            if not is_new:
+                known.add(petitioner.pk)
             party = parties.setdefault(petitioner.pk, ContactPetitioner(petitioner=petitioner))
             party.is_representative = party.is_representative or person.is_representative
         if data.attach_to:
@@ -117,8 +124,7 @@ def contact_register(*, data: ContactInput, actor: Any, token: Any = None) -> Co
             is_repeat = True
         else:
             final = find_final_match(
-                id_hashes=[p.petitioner.id_number_hash for p in parties.values()],
-                phone_hashes=[p.petitioner.phone_hash for p in parties.values()],
+                petitioner_ids=[pk for pk in parties if pk in known],
                 text="\n".join((data.title, data.request, data.facts, data.reasons)),
             )
             year = timezone.localtime(received_at).year
