@@ -20,6 +20,8 @@ CLOCK_LABELS = {
     "objection": "异议期（5个工作日）",
     "assigned": "交办办理期限",
     "handling": "办理期限（60日）",
+    "review": "复查期限（30日）",
+    "recheck": "复核期限（30日，听证时间不计入）",
 }
 
 

@@ -184,7 +184,12 @@ class Opinion(models.Model):
     legal_basis = models.JSONField("法律法规依据")
     signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     signed_at = models.DateTimeField()
-    served_method = models.CharField("送达方式", max_length=20, blank=True)
+    served_method = models.CharField(
+        "送达方式",
+        max_length=20,
+        blank=True,
+        choices=[("electronic", "电子送达"), ("postal", "邮寄送达"), ("in_person", "直接送达")],
+    )
     served_on = models.DateField("送达（收到）日期", null=True, blank=True)
 
     class Meta:
