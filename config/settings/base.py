@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "xinfang.web",
     "xinfang.demo",
     "xinfang.smart",
+    "xinfang.notify",
 ]
 
 MIDDLEWARE = [
@@ -147,3 +148,18 @@ XINFANG_MODEL_DIR = Path(env.get("XINFANG_MODEL_DIR") or VAR_DIR / "models")
 # 判重: how far back and how similar a contact must be to be offered as "the same matter".
 XINFANG_DUPLICATE_WINDOW_DAYS = env.integer("XINFANG_DUPLICATE_WINDOW_DAYS", 365)
 XINFANG_DUPLICATE_MIN_SCORE = float(env.get("XINFANG_DUPLICATE_MIN_SCORE") or 0.35)
+
+# --- Notifications (xinfang.notify) ---------------------------------------------------------------------
+# Dotted paths of the delivery backends. SMS defaults to the file outbox (VAR_DIR/outbox/sms.jsonl) until a
+# gateway is plugged in (subclass xinfang.notify.backends.SmsProvider); e-mail goes through Django's
+# EMAIL_BACKEND (SMTP in production, locmem in tests).
+XINFANG_SMS_BACKEND = env.get("XINFANG_SMS_BACKEND") or "xinfang.notify.backends.FileBackend"
+XINFANG_EMAIL_BACKEND = env.get("XINFANG_EMAIL_BACKEND") or "xinfang.notify.backends.SmtpEmailBackend"
+XINFANG_NOTIFY_FROM_EMAIL = env.get("XINFANG_NOTIFY_FROM_EMAIL") or ""  # empty: DEFAULT_FROM_EMAIL
+# Attempts before a message is given up, and the waits after each failure (minutes; the last one repeats).
+XINFANG_NOTIFY_MAX_ATTEMPTS = env.integer("XINFANG_NOTIFY_MAX_ATTEMPTS", 5)
+XINFANG_NOTIFY_BACKOFF_MINUTES = [1, 5, 30, 120]
+# How long a worker owns a claimed message; after that another worker may resend it (crash recovery).
+XINFANG_NOTIFY_LEASE_SECONDS = env.integer("XINFANG_NOTIFY_LEASE_SECONDS", 600)
+# Send right after the caller's commit; off leaves every message to `manage.py notify_send --loop`.
+XINFANG_NOTIFY_SEND_ON_COMMIT = env.flag("XINFANG_NOTIFY_SEND_ON_COMMIT", True)

@@ -1,0 +1,217 @@
+"""Queue notifications inside the caller's transaction; deliver them after commit, retried with back-off.
+
+* ``notify`` writes the row and its ``notify.queued`` event in the caller's transaction and registers delivery
+  with ``on_commit``: a registration that rolls back never texts anyone.
+* ``deliver`` claims a row with one conditional UPDATE (due → ``sending``), so two workers — the on-commit
+  hook and the ``notify_send`` worker, or two workers — never send the same row twice. While ``sending``,
+  ``next_attempt_at`` is the lease expiry: a worker that died mid-send leaves a row another worker picks up
+  after the lease, so delivery is at-least-once only across crashes.
+* Every outcome lands on the matter timeline (``notify.sent`` / ``notify.retry`` / ``notify.failed``), never
+  public and never with the plaintext recipient.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections import Counter
+from collections.abc import Mapping
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from xinfang.audit.services import record_event
+from xinfang.core import crypto
+from xinfang.core.errors import ValidationFailed
+from xinfang.core.pii import clean_phone, mask_phone
+
+from .backends import DeliveryError, Message, get_backend
+from .models import Audience, Channel, Notification, State
+from .templates import get_template, render
+
+logger = logging.getLogger("xinfang.notify")
+
+_MOBILE_RE = re.compile(r"1[3-9][0-9]{9}")
+_RETRYABLE = (State.QUEUED, State.FAILED, State.SENDING)
+MAX_ERROR = 500
+
+
+def _setting(name: str, default: Any) -> Any:
+    return getattr(settings, name, default)
+
+
+def mask_email(address: str) -> str:
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}***@{domain}" if domain else "***"
+
+
+def _clean_recipient(channel: str, to: str) -> tuple[str, str]:
+    """(address, masked) or ``ValidationFailed`` — checked before anything is written."""
+    raw = (to or "").strip()
+    if not raw:
+        raise ValidationFailed("notify_recipient_missing", "缺少通知接收人", field="to")
+    if channel == Channel.SMS:
+        phone = clean_phone(raw, field="to")
+        if not _MOBILE_RE.fullmatch(phone):  # a landline cannot receive a text
+            raise ValidationFailed("notify_sms_needs_mobile", "短信只能发送到手机号码", field="to")
+        return phone, mask_phone(phone)
+    try:
+        validate_email(raw)
+    except ValidationError:
+        raise ValidationFailed("email_format", "电子邮件地址格式不正确", field="to") from None
+    return raw, mask_email(raw)
+
+
+def notify(
+    *,
+    channel: str,
+    to: str,
+    template: str,
+    context: Mapping[str, Any],
+    matter_id: int | None = None,
+    actor: Any = None,
+) -> Notification:
+    """Queue one message to ``to`` (phone for ``sms``, address for ``email``); it is sent after commit.
+
+    Whether ``to`` is a petitioner (stored encrypted) or a unit (stored as is) follows from the template's
+    audience, so a caller cannot store a petitioner's number in clear by mistake.
+    """
+    if channel not in Channel.values:
+        raise ValidationFailed("notify_channel_unknown", f"未知的通知渠道：{channel}", field="channel")
+    tpl = get_template(template)
+    address, masked = _clean_recipient(channel, to)
+    subject, body = render(tpl, context)
+    is_unit = tpl.audience == Audience.UNIT
+    # savepoint=False: join the caller's transaction without a savepoint; alone it is its own transaction.
+    with transaction.atomic(savepoint=False):
+        notification = Notification.objects.create(
+            channel=channel,
+            audience=tpl.audience,
+            recipient_encrypted="" if is_unit else crypto.encrypt(address),
+            recipient_masked=address if is_unit else masked,
+            recipient_address=address if is_unit else "",
+            matter_id=matter_id,
+            template=tpl.key,
+            subject=subject,
+            body=body,
+            next_attempt_at=timezone.now(),
+        )
+        record_event(
+            actor=actor,
+            verb="notify.queued",
+            subject=notification,
+            matter_id=matter_id,
+            new=_summary(notification),
+            is_public=False,
+        )
+        if _setting("XINFANG_NOTIFY_SEND_ON_COMMIT", True):
+            # robust: a failing send must not turn the caller's committed request into an error page.
+            transaction.on_commit(partial(deliver, notification.pk), robust=True)
+    return notification
+
+
+def _summary(n: Notification) -> dict[str, Any]:
+    return {
+        "channel": n.channel,
+        "template": n.template,
+        "to": n.recipient_masked,
+        "attempts": n.attempts,
+    }
+
+
+def _due(now: dt.datetime) -> Q:
+    # queued/failed rows whose time has come, and ``sending`` rows whose lease ran out (crashed worker).
+    return Q(state__in=_RETRYABLE, next_attempt_at__lte=now)
+
+
+def backoff(attempts: int) -> dt.timedelta:
+    """Wait after the ``attempts``-th failure: 1, 5, 30 minutes … then the last step repeated."""
+    steps = _setting("XINFANG_NOTIFY_BACKOFF_MINUTES", [1, 5, 30, 120])
+    return dt.timedelta(minutes=steps[min(max(attempts, 1), len(steps)) - 1])
+
+
+def _plain_recipient(n: Notification) -> str:
+    return n.recipient_address if n.audience == Audience.UNIT else crypto.decrypt(n.recipient_encrypted)
+
+
+def deliver(notification_id: int, *, now: dt.datetime | None = None) -> str | None:
+    """Send one due notification. Returns its new state, or ``None`` when it was not ours to send."""
+    now = now or timezone.now()
+    lease = dt.timedelta(seconds=_setting("XINFANG_NOTIFY_LEASE_SECONDS", 600))
+    # The attempt is counted at claim time, so a message that crashes the worker still runs out of attempts.
+    claimed = Notification.objects.filter(_due(now), pk=notification_id).update(
+        state=State.SENDING, attempts=F("attempts") + 1, next_attempt_at=now + lease
+    )
+    if not claimed:
+        return None
+    n = Notification.objects.get(pk=notification_id)
+    plain = ""
+    try:
+        plain = _plain_recipient(n)
+        message = Message(
+            notification_id=n.pk,
+            channel=n.channel,
+            to=plain,
+            to_masked=n.recipient_masked,
+            subject=n.subject,
+            body=n.body,
+            template=n.template,
+        )
+        get_backend(n.channel).send(message)
+    except Exception as exc:  # any backend failure, not only DeliveryError, must end in retry or give-up
+        logger.warning("notify #%s attempt %s failed", n.pk, n.attempts, exc_info=True)
+        return _record_failure(n, _describe(exc, plain, n.recipient_masked), now)
+    return _record_success(n)
+
+
+def _describe(exc: Exception, plain: str, masked: str) -> str:
+    text = str(exc) if isinstance(exc, DeliveryError) else f"{type(exc).__name__}: {exc}"
+    if plain:  # provider replies may quote the number or address; the audit log is append-only
+        text = text.replace(plain, masked)
+    return text[:MAX_ERROR]
+
+
+def _record_success(n: Notification) -> str:
+    with transaction.atomic():
+        n.state, n.sent_at, n.next_attempt_at, n.last_error = State.SENT, timezone.now(), None, ""
+        n.save(update_fields=["state", "sent_at", "next_attempt_at", "last_error"])
+        record_event(actor=None, verb="notify.sent", subject=n, matter_id=n.matter_id, new=_summary(n))
+    return State.SENT
+
+
+def _record_failure(n: Notification, error: str, now: dt.datetime) -> str:
+    give_up = n.attempts >= _setting("XINFANG_NOTIFY_MAX_ATTEMPTS", 5)
+    with transaction.atomic():
+        n.last_error = error
+        if give_up:
+            n.state, n.next_attempt_at = State.GAVE_UP, None
+        else:
+            n.state, n.next_attempt_at = State.FAILED, now + backoff(n.attempts)
+        n.save(update_fields=["state", "next_attempt_at", "last_error"])
+        new = {**_summary(n), "error": error}
+        if not give_up:
+            new["next_attempt_at"] = n.next_attempt_at
+        verb = "notify.failed" if give_up else "notify.retry"
+        record_event(actor=None, verb=verb, subject=n, matter_id=n.matter_id, new=new)
+    return n.state
+
+
+def send_due(*, now: dt.datetime | None = None, limit: int = 200) -> Counter[str]:
+    """The retry worker's pass: deliver every due row (oldest first); counts by outcome."""
+    now = now or timezone.now()
+    ids = list(
+        Notification.objects.filter(_due(now))
+        .order_by("next_attempt_at", "id")
+        .values_list("pk", flat=True)[:limit]
+    )
+    counts: Counter[str] = Counter()
+    for pk in ids:
+        counts[deliver(pk, now=now) or "skipped"] += 1
+    return counts

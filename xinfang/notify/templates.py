@@ -1,0 +1,116 @@
+"""The message table: every text a petitioner or unit can receive, in one reviewable place.
+
+Texts are plain ``str.format`` templates with named fields only. They carry the matter number (which the
+petitioner needs to query progress) but never an ID number: ``render`` refuses any text that contains one.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from xinfang.core.errors import ValidationFailed
+
+from .models import Audience
+
+# 18-digit resident ID (last may be X) and the legacy 15-digit form, not embedded in a longer digit run.
+# Matter numbers (440305-2026-000123) are dash-separated and never match.
+_ID_NUMBER_RE = re.compile(r"(?<![0-9])(?:[0-9]{17}[0-9Xx]|[0-9]{15})(?![0-9A-Za-z])")
+MAX_BODY = 500
+
+
+@dataclass(frozen=True)
+class Template:
+    key: str
+    audience: str
+    subject: str
+    text: str
+
+    @property
+    def fields(self) -> set[str]:
+        parts = [*string.Formatter().parse(self.subject), *string.Formatter().parse(self.text)]
+        return {name for _, name, _, _ in parts if name}
+
+
+_QUERY_HINT = "可凭编号查询办理进度。"
+
+TEMPLATES: dict[str, Template] = {
+    t.key: t
+    for t in [
+        Template(
+            "matter_registered",
+            Audience.PETITIONER,
+            "信访事项登记告知",
+            "您的信访事项已登记，编号{number}。我们将在15日内依法分流处理，" + _QUERY_HINT,
+        ),
+        Template(
+            "matter_accepted",
+            Audience.PETITIONER,
+            "信访事项受理告知",
+            "您的信访事项（编号{number}）已由{unit}受理，将在法定期限内办理并出具处理意见。" + _QUERY_HINT,
+        ),
+        Template(
+            "extension_granted",
+            Audience.PETITIONER,
+            "信访事项延期告知",
+            "您的信访事项（编号{number}）经批准延长办理期限，延长后的期限为{due_date}。" + _QUERY_HINT,
+        ),
+        Template(
+            "opinion_issued",
+            Audience.PETITIONER,
+            "信访事项处理意见告知",
+            "您的信访事项（编号{number}）已由{unit}出具处理意见书，请注意查收。"
+            "如不服，可自收到之日起30日内请求复查。",
+        ),
+        Template(
+            "review_decided",
+            Audience.PETITIONER,
+            "信访事项复查意见告知",
+            "您的信访事项（编号{number}）复查意见已作出，请注意查收复查意见书。"
+            "如不服，可自收到之日起30日内请求复核。",
+        ),
+        Template(
+            "assignment_received",
+            Audience.UNIT,
+            "信访事项{kind}通知",
+            "{unit}：信访事项{number}已{kind}贵单位，请于{due_date}前登录系统签收办理。",
+        ),
+    ]
+}
+
+
+def get_template(key: str) -> Template:
+    try:
+        return TEMPLATES[key]
+    except KeyError:
+        raise ValidationFailed(
+            "notify_template_unknown", f"未知的通知模板：{key}", field="template"
+        ) from None
+
+
+def contains_id_number(text: str) -> bool:
+    return bool(_ID_NUMBER_RE.search(text))
+
+
+def render(template: Template, context: Mapping[str, Any]) -> tuple[str, str]:
+    """(subject, body) of ``template`` filled from ``context``; ``ValidationFailed`` before any write."""
+    missing = sorted(template.fields - set(context))
+    if missing:
+        raise ValidationFailed(
+            "notify_context_missing",
+            f"通知内容缺少字段：{'、'.join(missing)}",
+            field="context",
+            missing=missing,
+        )
+    values = {name: str(context[name]).strip() for name in template.fields}
+    subject = template.subject.format_map(values)
+    body = template.text.format_map(values)
+    if contains_id_number(subject) or contains_id_number(body):
+        # Messages leave the system in clear text (SMS gateways, mail relays): never an ID number in them.
+        raise ValidationFailed("notify_contains_id_number", "通知内容不得包含身份证号码", field="context")
+    if len(body) > MAX_BODY:
+        raise ValidationFailed("notify_too_long", f"通知内容不得超过{MAX_BODY}字", field="context")
+    return subject, body
