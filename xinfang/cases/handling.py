@@ -32,6 +32,7 @@ from .models import (
     ReviewOutcome,
     ReviewRequest,
 )
+from .notices import notify_petitioners
 from .workflow import transition
 
 MAX_EXTENSION_DAYS = 30  # Art 34
@@ -67,13 +68,13 @@ def start_handling_clock(*, matter: Matter, actor: Any) -> None:
 
 def matter_lead_to_channel(*, matter: Matter, item: int, channel: str, why: str, actor: Any) -> Matter:
     """Art 31(1)–(4): tell the petitioner which legal channel and why; the matter closes as such."""
-    _handler_of(matter, actor)
     if item not in LEGAL_CHANNELS or channel not in LEGAL_CHANNELS[item]:
         raise ValidationFailed("channel_invalid", "法定途径与第三十一条所列项不符", field="channel")
     if len(why.strip()) < 10:
         raise ValidationFailed("reason_required", "请说明导入法定途径的理由（不少于10字）", field="why")
     with transaction.atomic():
         matter = _lock(matter)
+        _handler_of(matter, actor)
         matter.disposition, matter.legal_channel, matter.closed_at = f"31.{item}", channel, timezone.now()
         matter.save(update_fields=["disposition", "legal_channel", "closed_at"])
         transition(
@@ -90,7 +91,6 @@ def matter_lead_to_channel(*, matter: Matter, item: int, channel: str, why: str,
 
 def extension_grant(*, matter: Matter, days: int, reason: str, actor: Any) -> Extension:
     """Art 34: one extension of at most 30 days, approved by the unit head, reasons told to the petitioner."""
-    _handler_of(matter, actor, roles=SIGNING_ROLES)
     if not 1 <= days <= MAX_EXTENSION_DAYS:
         raise ValidationFailed(
             "extension_too_long", "延长期限不得超过30日（《信访工作条例》第三十四条）", field="days"
@@ -99,6 +99,7 @@ def extension_grant(*, matter: Matter, days: int, reason: str, actor: Any) -> Ex
         raise ValidationFailed("reason_required", "请填写延期理由", field="reason")
     with transaction.atomic():
         matter = _lock(matter)
+        _handler_of(matter, actor, roles=SIGNING_ROLES)
         if Extension.objects.filter(matter=matter).exists():
             raise Conflict("extension_exists", "办理期限只能延长一次（《信访工作条例》第三十四条）")
         clock = (
@@ -126,6 +127,12 @@ def extension_grant(*, matter: Matter, days: int, reason: str, actor: Any) -> Ex
         clock.label = f"办理期限（延长{days}日）"
         clock.explanation = {**due.to_dict(), "extended_from": extension.original_due.isoformat()}
         clock.save(update_fields=["due_on", "due_at", "alert", "label", "explanation"])
+        notify_petitioners(
+            matter=matter,
+            template="extension_granted",
+            context={"due_date": due.due.isoformat()},
+            actor=actor,
+        )
         record_event(
             actor=actor,
             verb="matter.extended",
@@ -245,6 +252,12 @@ def opinion_issue(
             reason=decision_text,
         )
         clock_complete(matter=matter, kind=clock_kind, actor=actor)
+        if level == Level.OPINION:
+            notify_petitioners(
+                matter=matter, template="opinion_issued", context={"unit": unit.name}, actor=actor
+            )
+        else:
+            notify_petitioners(matter=matter, template="review_decided", context={}, actor=actor)
         if level == Level.OPINION and decision == Decision.SUPPORT:
             FollowUp.objects.create(matter=matter, opinion=opinion)
             record_event(

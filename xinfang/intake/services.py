@@ -13,6 +13,7 @@ from xinfang.audit.services import record_event
 from xinfang.cases.clocks import clock_start, local_today
 from xinfang.cases.finality import find_final_match
 from xinfang.cases.models import Matter, MatterStatus
+from xinfang.cases.notices import notify_petitioners
 from xinfang.cases.numbering import next_matter_number
 from xinfang.cases.selectors import can_see_identity, matter_for, visible_matters
 from xinfang.core import crypto
@@ -207,6 +208,7 @@ def contact_register(*, data: ContactInput, actor: Any, token: Any = None) -> Co
                     "第三十六条第三款不再受理",
                 )
                 return contact
+            notify_petitioners(matter=matter, template="matter_registered", context={}, actor=actor)
             start = timezone.localtime(received_at).date()
             # Art 22¶1 for petition bureaus; Art 23¶2 for an organ that receives a petition directly.
             kind = "routing" if unit.kind == UnitKind.BUREAU else "notice"

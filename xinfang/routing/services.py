@@ -12,6 +12,7 @@ from xinfang.audit.services import record_event
 from xinfang.cases.clocks import clock_complete, clock_start, local_today
 from xinfang.cases.handling import start_handling_clock
 from xinfang.cases.models import Clock, ClockState, Matter, MatterStatus, MatterType
+from xinfang.cases.notices import notify_petitioners
 from xinfang.cases.selectors import matter_for, sees_jurisdiction
 from xinfang.cases.workflow import transition
 from xinfang.core.errors import Conflict, PermissionDenied, ValidationFailed
@@ -154,6 +155,9 @@ def assignment_accept(
         clock_complete(matter=matter, kind="notice", actor=actor, assignment=assignment)
         clock_complete(matter=matter, kind="objection", actor=actor, assignment=assignment, cancel=True)
         start_handling_clock(matter=matter, actor=actor)
+        notify_petitioners(
+            matter=matter, template="matter_accepted", context={"unit": assignment.unit.name}, actor=actor
+        )
         if assignment.mode == RouteMode.ASSIGN and assignment.deadline_days:
             clock_start(
                 matter=matter,
