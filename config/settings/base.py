@@ -126,6 +126,8 @@ STORAGES = {
 
 # Attachments live outside the web root and are streamed by a view that checks scope first.
 ATTACHMENT_ROOT = Path(env.get("XINFANG_ATTACHMENT_ROOT") or VAR_DIR / "attachments")
+# Issued documents (.docx/PDF), written once under their SHA-256 and never overwritten.
+DOCUMENT_ROOT = Path(env.get("XINFANG_DOCUMENT_ROOT") or VAR_DIR / "documents")
 ATTACHMENT_MAX_BYTES = env.integer("XINFANG_ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024

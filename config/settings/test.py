@@ -14,6 +14,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 _tmp = Path(tempfile.mkdtemp(prefix="xinfang-test-"))
 ATTACHMENT_ROOT = _tmp / "attachments"
+DOCUMENT_ROOT = _tmp / "documents"
 STATIC_ROOT = _tmp / "static"
 STATIC_ROOT.mkdir()
 DATABASES = {"default": database_from_env(_tmp / "test.sqlite3")}

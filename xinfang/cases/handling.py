@@ -13,8 +13,10 @@ from django.utils import timezone
 from xinfang.audit.services import record_event
 from xinfang.core.errors import Conflict, PermissionDenied, ValidationFailed
 from xinfang.deadlines.services import compute_clock_due, due_at_for
+from xinfang.documents.rules import CHANNEL_ITEM
 from xinfang.org.models import Unit, UnitKind
 
+from . import documents
 from .clocks import clock_complete, clock_start, local_today
 from .models import (
     Clock,
@@ -38,12 +40,7 @@ from .workflow import transition
 MAX_EXTENSION_DAYS = 30  # Art 34
 SIGNING_ROLES = ("unit_head", "leader")
 # Art 31(1)–(4): matters that belong in another legal procedure, and the channel each leads into.
-LEGAL_CHANNELS = {
-    1: ("诉讼", "行政复议", "检察监督", "公安机关处理"),
-    2: ("仲裁",),
-    3: ("党员申诉", "申请复审"),
-    4: ("行政复议", "行政裁决", "行政确认", "行政许可", "行政处罚"),
-}
+LEGAL_CHANNELS = {item: tuple(c for c, i in CHANNEL_ITEM.items() if i == item) for item in (1, 2, 3, 4)}
 RATINGS = dict(Evaluation.RATINGS)
 
 
@@ -66,7 +63,9 @@ def start_handling_clock(*, matter: Matter, actor: Any) -> None:
         clock_start(matter=matter, kind="handling", start=local_today(), actor=actor)
 
 
-def matter_lead_to_channel(*, matter: Matter, item: int, channel: str, why: str, actor: Any) -> Matter:
+def matter_lead_to_channel(
+    *, matter: Matter, item: int, channel: str, why: str, actor: Any, competent_body: str = ""
+) -> Matter:
     """Art 31(1)–(4): tell the petitioner which legal channel and why; the matter closes as such."""
     if item not in LEGAL_CHANNELS or channel not in LEGAL_CHANNELS[item]:
         raise ValidationFailed("channel_invalid", "法定途径与第三十一条所列项不符", field="channel")
@@ -86,6 +85,9 @@ def matter_lead_to_channel(*, matter: Matter, item: int, channel: str, why: str,
             data={"legal_channel": channel, "article": f"第三十一条第（{item}）项"},
         )
         clock_complete(matter=matter, kind="handling", actor=actor, cancel=True)
+        documents.issue_legal_channel(
+            matter=matter, item=item, channel=channel, why=why, actor=actor, competent_body=competent_body
+        )
     return matter
 
 
@@ -127,6 +129,7 @@ def extension_grant(*, matter: Matter, days: int, reason: str, actor: Any) -> Ex
         clock.label = f"办理期限（延长{days}日）"
         clock.explanation = {**due.to_dict(), "extended_from": extension.original_due.isoformat()}
         clock.save(update_fields=["due_on", "due_at", "alert", "label", "explanation"])
+        documents.issue_extension(extension=extension, actor=actor)  # 延期告知书 (Art 34)
         notify_petitioners(
             matter=matter,
             template="extension_granted",
@@ -241,6 +244,13 @@ def opinion_issue(
             legal_basis=basis,
             signed_by=actor,
             signed_at=timezone.now(),
+        )
+        next_organ = _review_organ(unit)
+        documents.issue_opinion(
+            opinion=opinion,
+            actor=actor,
+            review_organ=next_organ if level == Level.OPINION else None,
+            recheck_organ=next_organ if level == Level.REVIEW else None,
         )
         label = Decision(decision).label if level == Level.OPINION else ReviewOutcome(decision).label
         transition(

@@ -195,7 +195,15 @@ class Opinion(models.Model):
     class Meta:
         verbose_name = "意见书"
         verbose_name_plural = "意见书"
+
         constraints = [models.UniqueConstraint(fields=["matter", "level"], name="opinion_one_per_level")]
+
+    @property
+    def decision_word(self) -> str:
+        """The decision as the document states it: 支持/解释说明/不予支持, or 维持/变更/撤销 for a review."""
+        if self.level == Level.OPINION:
+            return Decision(self.decision).label
+        return {"uphold": "维持", "revise": "变更", "revoke": "撤销"}[self.decision]
 
 
 class Extension(models.Model):
@@ -256,3 +264,27 @@ class FollowUp(models.Model):
     is_done = models.BooleanField(default=False)
     note = models.TextField(blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
+
+
+class IssuedDocument(models.Model):
+    """A generated 告知书/意见书: numbered, signed off, stored once as .docx and PDF named by content hash.
+    Rows are never updated; a correction is a new document."""
+
+    matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(max_length=30)
+    title = models.CharField(max_length=40)
+    doc_number = models.CharField("文号", max_length=40, unique=True)
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    signer_role = models.CharField(max_length=20)
+    sha256_docx = models.CharField(max_length=64)
+    sha256_pdf = models.CharField(max_length=64)
+    is_public = models.BooleanField(default=True)  # shown to the petitioner on the portal
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "文书"
+        verbose_name_plural = "文书"
+        ordering = ["created_at", "id"]

@@ -27,6 +27,11 @@ def _increment(scope: str, year: int) -> int | None:
 
 
 def next_matter_number(*, scope: str, year: int) -> str:
+    return f"{scope}-{year}-{next_in_sequence(scope=scope, year=year):06d}"
+
+
+def next_in_sequence(*, scope: str, year: int) -> int:
+    """Next value of a (scope, year) counter; also used for document numbers (scope ``D<unit><kind>``)."""
     last = _increment(scope, year)
     if last is None:
         try:
@@ -35,4 +40,5 @@ def next_matter_number(*, scope: str, year: int) -> str:
                 last = 1
         except IntegrityError:
             last = _increment(scope, year)
-    return f"{scope}-{year}-{last:06d}"
+    assert last is not None
+    return last

@@ -216,8 +216,8 @@ def _repeat_after_final(registrar: Any, stats: dict[str, int]) -> None:
     from xinfang.core import crypto
 
     for final in Matter.objects.filter(status=MatterStatus.FINAL)[:3]:
-        contact = final.contacts.first()
-        person = contact.parties.first().petitioner
+        contact = final.contacts.order_by("ordinal")[0]
+        person = contact.parties.select_related("petitioner")[0].petitioner
         data = ContactInput(
             channel=Channel.VISIT,
             title=contact.title,

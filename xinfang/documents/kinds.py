@@ -166,9 +166,14 @@ class ExtensionNotice(PetitionerDocument):
                 "extension_too_long", f"Art 34: an extension may not exceed 30 days (got {self.days})", "days"
             )
         not_before(self.original_due, self.accepted_on, "original_due", "accepted_on")
-        if self.new_due != self.original_due + dt.timedelta(days=self.days):
+        # 民法典 Art 203: a period ending on a holiday runs to the next working day, so new_due may be later
+        # than original_due + days (at most past the longest holiday), never earlier.
+        earliest = self.original_due + dt.timedelta(days=self.days)
+        if not earliest <= self.new_due <= earliest + dt.timedelta(days=9):  # 春节: up to 9 days off
             raise DocumentError(
-                "extension_dates_inconsistent", "new_due must equal original_due + days", "new_due"
+                "extension_dates_inconsistent",
+                "new_due must be original_due + days (rolled past holidays)",
+                "new_due",
             )
         if self.issued_on > self.original_due:
             # an elapsed period cannot be extended; being overdue is an Art 45(1) matter

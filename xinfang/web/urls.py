@@ -19,6 +19,7 @@ urlpatterns = [
     path("matters/<str:number>/accept-direct/", views.accept_direct, name="accept_direct"),
     path("matters/<str:number>/attachments/", views.attachment_upload, name="attachment_upload"),
     path("attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
+    path("documents/<int:document_id>.<str:ext>", views.document_download, name="document"),
     path("petitioners/<int:petitioner_id>/reveal/", views.reveal, name="reveal"),
     path("petitioners/history/", views.history, name="history"),
     path("suggest/", views.suggest_view, name="suggest"),

@@ -201,6 +201,7 @@ def matter_detail(request: StaffRequest, number: str) -> HttpResponse:
         .exclude(level__in=matter.opinions.values("level"))
         .first(),
         "opinions": list(matter.opinions.select_related("unit").order_by("signed_at")),
+        "documents": list(matter.documents.all()),
         "evaluations": list(matter.evaluations.all()),
         "options": handling.portal_options(matter),
         "legal_channels": handling.LEGAL_CHANNELS,
@@ -396,3 +397,29 @@ def suggest_view(request: StaffRequest) -> JsonResponse:
     """Live suggestions for the 登记 form (debounced fetch as the registrar types)."""
     fields = ("title", "text", "id_number", "phone", "name")
     return JsonResponse(suggest(actor=request.user, **{f: request.POST.get(f, "")[:20000] for f in fields}))
+
+
+@login_required
+def document_download(request: StaffRequest, document_id: int, ext: str) -> FileResponse:
+    """An issued 告知书/意见书 as .docx or PDF, for people who may see the matter."""
+    from xinfang.cases.documents import document_path
+    from xinfang.cases.models import IssuedDocument
+
+    document = IssuedDocument.objects.select_related("matter").filter(pk=document_id).first()
+    if document is None or ext not in ("pdf", "docx"):
+        raise Http404("文书不存在")
+    try:
+        matter_for(request.user, document.matter.number)
+    except NotFound:
+        raise Http404("文书不存在") from None
+    mime = (
+        "application/pdf"
+        if ext == "pdf"
+        else ("application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    )
+    return FileResponse(
+        open(document_path(document, ext), "rb"),
+        as_attachment=True,
+        filename=f"{document.title}-{document.doc_number}.{ext}",
+        content_type=mime,
+    )
