@@ -324,13 +324,20 @@ def _window(matter: Matter) -> tuple[str | None, dt.date | None]:
     return level, compute_clock_due(region_code=matter.region_code, clock=kind, start=opinion.served_on).due
 
 
+def _evaluation_deadline(matter: Matter, opinion: Opinion) -> dt.date:
+    """The evaluation window is a rule row (clock ``evaluation``, default 30 days from receipt)."""
+    assert opinion.served_on is not None
+    return compute_clock_due(region_code=matter.region_code, clock="evaluation", start=opinion.served_on).due
+
+
 def portal_options(matter: Matter) -> dict[str, Any]:
     level, deadline = _window(matter)
     opinion = _latest_opinion(matter)
     can_review = level is not None and deadline is not None and local_today() <= deadline
     evaluated = opinion is not None and Evaluation.objects.filter(matter=matter, level=opinion.level).exists()
+    open_ = opinion is not None and not evaluated and local_today() <= _evaluation_deadline(matter, opinion)
     return {
-        "can_evaluate": opinion is not None and not evaluated,
+        "can_evaluate": open_,
         "can_request_review": can_review,
         "review_level": {Level.REVIEW: "复查", Level.RECHECK: "复核"}.get(level) if can_review else None,  # type: ignore[call-overload]
         "review_deadline": deadline if can_review else None,
@@ -352,6 +359,9 @@ def evaluation_record(
             raise Conflict("evaluation_not_open", "处理意见送达后才能评价")
         if Evaluation.objects.filter(matter=matter, level=opinion.level).exists():
             raise Conflict("evaluation_exists", "已评价过，不能重复评价")
+        window_end = _evaluation_deadline(matter, opinion)
+        if local_today() > window_end:
+            raise Conflict("evaluation_window_closed", f"评价期限已于{window_end:%Y年%m月%d日}届满")
         evaluation = Evaluation.objects.create(
             matter=matter, level=opinion.level, rating=rating, comment=comment[:2000], source=source
         )

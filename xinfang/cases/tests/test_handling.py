@@ -194,3 +194,23 @@ def test_review_decided_only_by_organ_one_level_up(world):
         _opinion(world, matter, level=Level.REVIEW, decision="uphold", actor="colleague")
     with pytest.raises(ValidationFailed):
         _opinion(world, matter, level=Level.REVIEW, decision="support", actor="leader")
+
+
+def test_evaluation_window_is_a_rule(world, django_capture_on_commit_callbacks):
+    from xinfang.deadlines.services import deadline_rule_set
+
+    matter = _accepted(world)
+    opinion = _opinion(world, matter, decision="explain")
+    opinion.signed_at -= dt.timedelta(days=20)
+    opinion.save(update_fields=["signed_at"])
+    served = timezone.localdate() - dt.timedelta(days=12)
+    handling.opinion_served(opinion=opinion, method="postal", served_on=served, actor=world.users["handler"])
+    assert handling.portal_options(matter)["can_evaluate"] is True  # default window: 30 days
+    with django_capture_on_commit_callbacks(execute=True):  # the rule cache is refreshed on commit
+        deadline_rule_set(
+            clock="evaluation", days=3, working=False, actor=world.users["registrar"], reason="测试"
+        )
+    assert handling.portal_options(matter)["can_evaluate"] is False
+    with pytest.raises(Conflict) as err:
+        handling.evaluation_record(matter=matter, rating="satisfied")
+    assert err.value.code == "evaluation_window_closed"
