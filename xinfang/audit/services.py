@@ -7,6 +7,8 @@ from typing import Any
 
 from django.db import models
 
+from xinfang.core.actors import as_user
+
 from .models import Event
 
 
@@ -38,8 +40,7 @@ def record_event(
         label = getattr(actor, "display_label", None) or str(actor)
         unit_id = getattr(actor, "unit_id", None)
         # API tokens act for a unit but are not users.
-        if getattr(actor, "is_user", True) and getattr(actor, "pk", None) and hasattr(actor, "password"):
-            user = actor
+        user = as_user(actor)
     return Event.objects.create(
         actor=user,
         actor_label=label[:100] or "系统",

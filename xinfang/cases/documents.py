@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from xinfang.audit.services import record_event
+from xinfang.core.actors import as_user
 from xinfang.core.errors import ValidationFailed
 from xinfang.documents import kinds
 from xinfang.documents.errors import DocumentError
@@ -109,7 +110,7 @@ def issue(
         title=rendered.title,
         doc_number=rendered.doc_number,
         unit=unit,
-        signed_by=actor if hasattr(actor, "password") else None,
+        signed_by=as_user(actor),
         signer_role=role,
         sha256_docx=rendered.sha256_docx,
         sha256_pdf=rendered.sha256_pdf,

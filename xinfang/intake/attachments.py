@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 
 from xinfang.audit.services import record_event
+from xinfang.core.actors import as_user
 from xinfang.core.errors import ValidationFailed
 
 from .models import Attachment, Contact
@@ -89,7 +90,7 @@ def attachment_add(*, contact: Contact, name: str, stream: IO[bytes], size: int,
                 size=written,
                 sha256=digest.hexdigest(),
                 storage_name=storage_name,
-                uploaded_by=actor if hasattr(actor, "password") else None,
+                uploaded_by=as_user(actor),
             )
             record_event(
                 actor=actor,

@@ -17,6 +17,7 @@ from xinfang.cases.notices import notify_petitioners
 from xinfang.cases.numbering import next_matter_number
 from xinfang.cases.selectors import can_see_identity, matter_for, visible_matters
 from xinfang.core import crypto
+from xinfang.core.actors import as_user
 from xinfang.core.errors import PermissionDenied, ValidationFailed
 from xinfang.core.pii import mask_address, mask_id_number, mask_phone
 from xinfang.org.models import Unit, UnitKind
@@ -142,7 +143,7 @@ def contact_register(*, data: ContactInput, actor: Any, token: Any = None) -> Co
                 is_major=data.is_major,
                 first_received_at=received_at,
                 last_contact_at=received_at,
-                created_by=_user_or_none(actor),
+                created_by=as_user(actor),
                 status=MatterStatus.NOT_ACCEPTED if final else MatterStatus.REGISTERED,
                 final_matter=final,
             )
@@ -153,7 +154,7 @@ def contact_register(*, data: ContactInput, actor: Any, token: Any = None) -> Co
             ordinal=ordinal,
             channel=data.channel,
             received_at=received_at,
-            registered_by=_user_or_none(actor),
+            registered_by=as_user(actor),
             registering_unit=unit,
             via_token=token,
             external_ref=data.external_ref,
@@ -215,10 +216,6 @@ def contact_register(*, data: ContactInput, actor: Any, token: Any = None) -> Co
             if kind == "routing" or not data.identity_unclear:
                 clock_start(matter=matter, kind=kind, start=start, actor=actor)
     return contact
-
-
-def _user_or_none(actor: Any):
-    return actor if hasattr(actor, "password") else None
 
 
 def petitioner_reveal(*, petitioner: Petitioner, field: str, actor: Any, reason: str = "") -> str:

@@ -15,6 +15,7 @@ from xinfang.cases.models import Clock, ClockState, Matter, MatterStatus, Matter
 from xinfang.cases.notices import notify_petitioners
 from xinfang.cases.selectors import matter_for, sees_jurisdiction
 from xinfang.cases.workflow import transition
+from xinfang.core.actors import as_user
 from xinfang.core.errors import Conflict, PermissionDenied, ValidationFailed
 from xinfang.org.models import Unit
 
@@ -90,7 +91,7 @@ def matter_route(
             requires_report=requires_report,
             rule=rule,
             sent_at=timezone.now(),
-            sent_by=actor if hasattr(actor, "password") else None,
+            sent_by=as_user(actor),
         )
         record_event(
             actor=actor,
@@ -140,7 +141,7 @@ def assignment_accept(
             notice_method,
             notice_text,
         )
-        assignment.accepted_by = actor if hasattr(actor, "password") else None
+        assignment.accepted_by = as_user(actor)
         assignment.save(update_fields=["state", "accepted_at", "notice_method", "notice_text", "accepted_by"])
         matter.handling_unit, matter.accepted_at = assignment.unit, now
         matter.save(update_fields=["handling_unit", "accepted_at"])
@@ -193,7 +194,7 @@ def assignment_object(*, assignment: Assignment, actor: Any, reason: str) -> Obj
             assignment=assignment,
             reason=reason,
             submitted_at=timezone.now(),
-            submitted_by=actor if hasattr(actor, "password") else None,
+            submitted_by=as_user(actor),
         )
         assignment.state = AssignmentState.OBJECTED
         assignment.save(update_fields=["state"])
@@ -225,7 +226,7 @@ def objection_decide(*, objection: Objection, approve: bool, actor: Any, reason:
         assignment, matter = _locked(objection.assignment)
         objection.decision = ObjectionDecision.APPROVED if approve else ObjectionDecision.REJECTED
         objection.decided_at = timezone.now()
-        objection.decided_by = actor if hasattr(actor, "password") else None
+        objection.decided_by = as_user(actor)
         objection.decision_reason = reason
         objection.save(update_fields=["decision", "decided_at", "decided_by", "decision_reason"])
         if approve:

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 
 from xinfang.cases.models import MatterType
+from xinfang.core.actors import as_user
 from xinfang.intake.models import Contact
 from xinfang.intake.selectors import petitioner_history
 from xinfang.nlp.errors import NlpError
@@ -31,10 +32,6 @@ TYPE_CODES = {
     "检举控告类": MatterType.ACCUSATION,
     "申诉求决类": MatterType.PETITION,
 }
-
-
-def _user(actor: Any):
-    return actor if hasattr(actor, "password") else None
 
 
 def suggest(
@@ -91,7 +88,7 @@ def suggest(
             out["notes"].append(getattr(exc, "message", "证件号码或电话格式不完整"))
     latency = int((time.perf_counter() - started) * 1000)
     suggestion = Suggestion.objects.create(
-        actor=_user(actor), payload=out, latency_ms=latency, model_version=engine.model_version()
+        actor=as_user(actor), payload=out, latency_ms=latency, model_version=engine.model_version()
     )
     out["suggestion_id"] = suggestion.pk
     out["latency_ms"] = latency
