@@ -121,3 +121,29 @@ def signatures(
 def estimate_jaccard(sig_a: np.ndarray, sigs: np.ndarray) -> np.ndarray:
     """Fraction of equal positions: an unbiased Jaccard estimate (σ ≈ sqrt(J(1−J)/num_perm))."""
     return (np.asarray(sigs) == np.asarray(sig_a)).mean(axis=-1)  # type: ignore[no-any-return]
+
+
+def _signatures_chunk(args: tuple[list[str], int, int]) -> np.ndarray:
+    texts, num_perm, k = args
+    return signatures(texts, num_perm, k)
+
+
+def signatures_parallel(
+    texts: Sequence[str],
+    num_perm: int = NUM_PERM,
+    k: int = SHINGLE,
+    *,
+    workers: int | None = None,
+    chunk: int = 4096,
+) -> np.ndarray:
+    """``signatures`` spread over processes: building an index from raw text is CPU-bound (normalising and
+    shingling), so a bulk build uses every core. Falls back to one process for small inputs."""
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = workers or os.cpu_count() or 1
+    if workers <= 1 or len(texts) < 2 * chunk:
+        return signatures(texts, num_perm, k)
+    parts = [(list(texts[i : i + chunk]), num_perm, k) for i in range(0, len(texts), chunk)]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return np.vstack(list(pool.map(_signatures_chunk, parts)))
