@@ -249,14 +249,16 @@ class CategoryClassifier:
         out = []
         for i in range(len(norm)):
             top = [CategoryScore(str(self.classes_[j]), float(probs[i, j])) for j in order[i]]
-            terms = self._explain(x[i], order[i, 0], explain) if explain else []
+            # Row i straight from the CSR arrays: slicing x[i] builds a new sparse matrix (~0.1 ms each).
+            lo, hi = x.indptr[i], x.indptr[i + 1]
+            terms = self._explain(x.data[lo:hi], x.indices[lo:hi], order[i, 0], explain) if explain else []
             out.append(Prediction(top, terms, trunc[i]))
         return out
 
     def predict_one(self, text: str, title: str | None = None, *, k: int = 3) -> Prediction:
         return self.predict([text], [title], k=k)[0]
 
-    def _explain(self, row: sparse.csr_matrix, cls: int, n: int) -> list[tuple[str, float]]:
+    def _explain(self, data: np.ndarray, indices: np.ndarray, cls: int, n: int) -> list[tuple[str, float]]:
         """Terms with the largest positive contribution (tf-idf × weight) to the chosen class.
 
         Single characters are left out when longer n-grams exist, and n-grams contained in a higher-ranked
@@ -267,13 +269,13 @@ class CategoryClassifier:
             coef = self._svm.coef_[cls]
         else:  # two classes: one weight vector pointing at classes_[1]
             coef = self._svm.coef_[0] if cls == 1 else -self._svm.coef_[0]
-        contrib = row.data * coef[row.indices]
+        contrib = data * coef[indices]
         order = np.argsort(-contrib)
         chosen: list[tuple[str, float]] = []
         for j in order:
             if contrib[j] <= 0 or len(chosen) >= n:
                 break
-            term = str(self._names[row.indices[j]]).strip()
+            term = str(self._names[indices[j]]).strip()
             if len(term) < 2 or any(term in c for c, _ in chosen):
                 continue
             chosen.append((term, round(float(contrib[j]), 4)))
