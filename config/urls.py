@@ -10,5 +10,6 @@ admin.site.index_title = "组织、用户、规则与节假日"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("portal/", include("xinfang.portal.urls")),
     path("", include("xinfang.web.urls")),
 ]

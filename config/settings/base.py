@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "xinfang.demo",
     "xinfang.smart",
     "xinfang.notify",
+    "xinfang.portal",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,117 @@
+"""Query codes, the anti-script check and the cache-based throttles of the public portal."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+
+from xinfang.core.errors import ValidationFailed
+
+# No 0/O/1/I: a code read aloud or copied by hand is not misread.
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 12
+
+
+def new_query_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(raw: str) -> str:
+    return re.sub(r"[\s\-－—_]", "", raw or "").upper()
+
+
+def format_code(code: str) -> str:
+    """ABCD-EFGH-JKLM: easier to copy by hand. Dashes are ignored when the code is typed back."""
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
+def hash_code(code: str) -> str:
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, normalise_code(code).encode(), hashlib.sha256).hexdigest()
+
+
+# A decoy hash compared when the number is unknown, so both failures take the same path.
+_DECOY = hashlib.sha256(b"xinfang-portal-decoy").hexdigest()
+
+
+def code_matches(code: str, stored_hash: str | None) -> bool:
+    computed = hash_code(code)
+    ok = hmac.compare_digest(computed, stored_hash or _DECOY)
+    return ok and stored_hash is not None
+
+
+# --- anti-script ------------------------------------------------------------------------------------------
+
+_MARKUP = re.compile(
+    r"<\s*[a-zA-Z/!?]|javascript\s*:|vbscript\s*:|data\s*:\s*text/html",
+    re.IGNORECASE,
+)
+MARKUP_MESSAGE = "内容中不能包含网页代码（如 HTML 标签、脚本），请删除后重新提交"
+
+
+def reject_markup(value: str, *, field: str) -> None:
+    if value and _MARKUP.search(value):
+        raise ValidationFailed("markup_rejected", MARKUP_MESSAGE, field=field)
+
+
+def has_markup(value: str) -> bool:
+    return bool(value and _MARKUP.search(value))
+
+
+# --- throttles ---------------------------------------------------------------------------------------------
+
+THROTTLED_MESSAGE = "尝试次数过多，请稍后再试"
+
+
+@dataclass(frozen=True)
+class Limit:
+    name: str
+    count: int
+    seconds: int
+
+
+def _setting(name: str, default: int) -> int:
+    return int(getattr(settings, name, default))
+
+
+def submit_limit() -> Limit:
+    return Limit("submit", _setting("XINFANG_PORTAL_SUBMITS_PER_HOUR", 5), 3600)
+
+
+def submit_attempt_limit() -> Limit:
+    return Limit("submit-try", _setting("XINFANG_PORTAL_SUBMIT_ATTEMPTS_PER_HOUR", 30), 3600)
+
+
+def query_limit() -> Limit:
+    return Limit("query", _setting("XINFANG_PORTAL_QUERIES_PER_10MIN", 10), 600)
+
+
+def client_ip(request: HttpRequest) -> str:
+    # REMOTE_ADDR only: a forwarded header is set by the client unless a trusted proxy rewrites it.
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def _key(limit: Limit, subject: str) -> str:
+    digest = hashlib.sha256(subject.encode()).hexdigest()[:32]
+    return f"xinfang:portal:{limit.name}:{digest}"
+
+
+def is_exhausted(limit: Limit, subject: str) -> bool:
+    return int(cache.get(_key(limit, subject)) or 0) >= limit.count
+
+
+def count(limit: Limit, subject: str) -> int:
+    key = _key(limit, subject)
+    cache.add(key, 0, timeout=limit.seconds)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=limit.seconds)
+        return 1

@@ -1,0 +1,86 @@
+"""Reads of the public portal: the public timeline (no internal notes, no staff names), the deadline that
+applies now and the documents a petitioner may download."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils import timezone
+
+from xinfang.audit.selectors import matter_timeline
+from xinfang.cases.models import Matter
+from xinfang.cases.selectors import running_clocks
+from xinfang.org.models import Unit
+
+from .actor import PORTAL_LABEL
+
+# verb → what the petitioner reads. Unknown public verbs read as a neutral "办理进展".
+PUBLIC_VERBS = {
+    "matter.registered": "信访事项已登记",
+    "contact.attached": "再次信访，已并入原事项办理",
+    "matter.route": "已转交有权处理的单位",
+    "matter.accept": "有权处理单位已受理",
+    "matter.accept_direct": "已受理",
+    "matter.not_accept": "不予受理",
+    "matter.objection_approved": "重新分流",
+    "matter.recall": "重新分流",
+    "matter.close": "已办结",
+    "opinion.issued": "已出具处理意见",
+    "matter.extended": "办理期限已延长",
+    "evaluation.recorded": "已收到您的评价",
+    "review.requested": "已收到复查/复核请求",
+}
+# Only these verbs carry a text meant for the petitioner (the notice of acceptance, Art 23).
+REASON_IS_NOTICE = {"matter.accept", "matter.accept_direct", "matter.not_accept"}
+ROUTE_MODES = {"transfer": "转送", "assign": "交办"}
+
+
+@dataclass(frozen=True)
+class PublicEntry:
+    at: dt.datetime
+    label: str
+    detail: str
+    by: str
+
+
+def public_timeline(matter: Matter) -> list[PublicEntry]:
+    events = list(matter_timeline(matter.pk, public_only=True))
+    unit_ids = {e.actor_unit_id for e in events if e.actor_unit_id}
+    units = {u.pk: u.name for u in Unit.objects.filter(pk__in=unit_ids)}
+    entries = []
+    for event in events:
+        new: dict[str, Any] = event.new if isinstance(event.new, dict) else {}
+        label = PUBLIC_VERBS.get(event.verb, "办理进展")
+        detail = ""
+        if event.verb == "matter.route" and new.get("unit"):
+            mode = ROUTE_MODES.get(str(new.get("mode")), "转交")
+            detail = f"{mode}至 {new['unit']}"
+        elif event.verb == "matter.accept" and new.get("unit"):
+            detail = f"承办单位：{new['unit']}"
+        if event.verb in REASON_IS_NOTICE and event.reason:
+            detail = f"{detail}\n{event.reason}" if detail else event.reason
+        if event.actor_label == PORTAL_LABEL:
+            by = PORTAL_LABEL
+        else:
+            by = units.get(event.actor_unit_id or 0, "工作人员")
+        entries.append(
+            PublicEntry(at=timezone.localtime(event.occurred_at), label=label, detail=detail, by=by)
+        )
+    return entries
+
+
+@dataclass(frozen=True)
+class CurrentDeadline:
+    label: str
+    due_on: dt.date
+    days_left: int
+
+
+def current_deadlines(matter: Matter) -> list[CurrentDeadline]:
+    today = timezone.localdate()
+    return [
+        CurrentDeadline(label=c.label, due_on=c.due_on, days_left=(c.due_on - today).days)
+        for c in running_clocks(matter)
+    ]

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from . import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("submit/", views.submit, name="submit"),
+    path("query/", views.query, name="query"),
+    path("progress/<str:number>/", views.progress, name="progress"),
+    path("progress/<str:number>/evaluate/", views.evaluate, name="evaluate"),
+    path("progress/<str:number>/review/", views.review, name="review"),
+]
