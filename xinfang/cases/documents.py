@@ -30,6 +30,7 @@ NUMBERING = {
     "opinion_letter": ("信意", "O"),
     "review_opinion": ("信复查", "R"),
     "recheck_opinion": ("信复核", "C"),
+    "completion_report": ("信办结", "B"),
 }
 CHANNEL_NAMES = {
     "letter": "来信",
@@ -100,7 +101,13 @@ def _common(matter: Matter, unit: Unit, kind: str, actor: Any, role: str) -> dic
 
 
 def issue(
-    *, matter: Matter, unit: Unit, document: kinds.DocumentInput, actor: Any, role: str
+    *,
+    matter: Matter,
+    unit: Unit,
+    document: kinds.DocumentInput,
+    actor: Any,
+    role: str,
+    is_public: bool = True,
 ) -> IssuedDocument:
     rendered = render(document)  # inputs were validated when ``document`` was built (DocumentError)
     _store(rendered)
@@ -114,13 +121,14 @@ def issue(
         signer_role=role,
         sha256_docx=rendered.sha256_docx,
         sha256_pdf=rendered.sha256_pdf,
+        is_public=is_public,
     )
     record_event(
         actor=actor,
         verb="document.issued",
         subject=row,
         matter_id=matter.pk,
-        is_public=True,
+        is_public=is_public,
         new={"title": rendered.title, "doc_number": rendered.doc_number, "sha256_pdf": rendered.sha256_pdf},
     )
     return row
@@ -233,3 +241,63 @@ def issue_legal_channel(
         competent_body=competent_body or COMPETENT_BODY.get(channel, "有权处理的机关"),
     )
     return issue(matter=matter, unit=unit, document=doc, actor=actor, role="承办人")
+
+
+def _received(matter: Matter) -> tuple[Any, Any]:
+    contact = _first_contact(matter)
+    received = timezone.localtime(contact.received_at).date() if contact else timezone.localdate()
+    return contact, received
+
+
+def issue_acceptance(*, matter: Matter, unit: Unit, actor: Any, notice_text: str) -> IssuedDocument:
+    """受理告知书 (Art 23): 接收情况以及处理途径和程序, in writing. The 60-day sentence only for 申诉求决类
+    matters, the only ones Art 34 puts under that limit."""
+    contact, received = _received(matter)
+    role = "单位负责人" if getattr(actor, "has_role", lambda *_: False)("unit_head") else "承办人"
+    doc = build(
+        kinds.NoticeOfAcceptance,
+        **_common(matter, unit, "notice_of_acceptance", actor, role),
+        received_on=received,
+        received_via=CHANNEL_NAMES.get(contact.channel if contact else "", "来信"),
+        summary=(contact.request if contact else "") or matter.title,
+        handling_route_text=notice_text,
+        time_limit_days=60 if matter.matter_type == "petition" else None,
+    )
+    return issue(matter=matter, unit=unit, document=doc, actor=actor, role=role)
+
+
+def issue_completion_report(
+    *,
+    assignment: Any,
+    actor: Any,
+    process: str,
+    result: str,
+    due_on: Any,
+    petitioner_feedback: str = "",
+    late_reason: str = "",
+) -> IssuedDocument:
+    """办结报告 (Art 22¶1(三)) from the unit a matter was 交办 to, to the office that assigned it. An internal
+    up-going document: not shown to the petitioner, and in a 检举控告 matter it names nobody."""
+    matter, unit = assignment.matter, assignment.unit
+    opinion = matter.opinions.filter(level="opinion").first()
+    opinion_doc = matter.documents.filter(kind="opinion_letter").first()
+    role = role_label(actor)
+    common = _common(matter, unit, "completion_report", actor, role)
+    if matter.matter_type == "accusation":
+        common["petitioner_name"] = "检举控告人（依法保密）"  # Art 30¶3
+    doc = build(
+        kinds.CompletionReport,
+        **common,
+        assigning_office=assignment.from_unit.name,
+        assignment_number=f"{matter.number}-交{assignment.pk}",
+        assigned_on=timezone.localtime(assignment.sent_at).date(),
+        due_on=due_on,
+        summary=matter.title,
+        process=process,
+        result=result,
+        decision=opinion.decision_word if opinion else "",
+        opinion_doc_number=opinion_doc.doc_number if opinion_doc and opinion else "",
+        petitioner_feedback=petitioner_feedback,
+        late_reason=late_reason,
+    )
+    return issue(matter=matter, unit=unit, document=doc, actor=actor, role=role, is_public=False)

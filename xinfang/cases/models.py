@@ -264,6 +264,9 @@ class FollowUp(models.Model):
     is_done = models.BooleanField(default=False)
     note = models.TextField(blank=True)
     done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
 
 
 class IssuedDocument(models.Model):
@@ -288,3 +291,68 @@ class IssuedDocument(models.Model):
         verbose_name = "文书"
         verbose_name_plural = "文书"
         ordering = ["created_at", "id"]
+
+
+class JointUnit(models.Model):
+    """联合办理: a matter that concerns several organs is handled by them together, one of them leading
+    (Art 24: 涉及多个机关的信访事项由其协商受理). The handling unit leads unless another is named."""
+
+    matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="joint_units")
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="joint_matters")
+    is_lead = models.BooleanField("牵头单位", default=False)
+    duty = models.CharField("分工", max_length=200)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    added_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "联合办理单位"
+        verbose_name_plural = "联合办理单位"
+        ordering = ["-is_lead", "added_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["matter", "unit"], name="joint_unit_once"),
+            models.UniqueConstraint(
+                fields=["matter"], condition=models.Q(is_lead=True), name="joint_unit_one_lead"
+            ),
+        ]
+
+
+class CaseLeader(models.Model):
+    """领导包案: a named leader takes personal charge of a matter until it is resolved. Ended, not deleted."""
+
+    matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="case_leaders")
+    leader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    goal = models.CharField("包案目标", max_length=200)
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    assigned_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "领导包案"
+        verbose_name_plural = "领导包案"
+        ordering = ["-assigned_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["matter"], condition=models.Q(ended_at=None), name="case_leader_one_active"
+            )
+        ]
+
+
+class AnswerKind(models.TextChoices):
+    DUTY = "duty", "依法履行职责或者答复（第三十一条第（五）项）"
+    SUGGESTION = "suggestion", "建议意见研究答复（第二十九条）"
+    ACCUSATION = "accusation", "检举控告处理答复（第三十条）"
+
+
+class Answer(models.Model):
+    """The written answer that closes a matter outside the 意见书 track: Art 29 suggestions (采纳/部分采纳/
+    未采纳), Art 30 accusations (the result, told to the complainant only), Art 31(5) duties."""
+
+    ADOPTION = [("adopted", "采纳"), ("partly", "部分采纳"), ("not_adopted", "未采纳")]
+    matter = models.OneToOneField(Matter, on_delete=models.PROTECT, related_name="answer")
+    kind = models.CharField(max_length=12, choices=AnswerKind.choices)
+    adoption = models.CharField("采纳情况", max_length=12, choices=ADOPTION, blank=True)
+    text = models.TextField("答复内容")
+    unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField()

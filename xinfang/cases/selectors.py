@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from xinfang.core.errors import NotFound
 from xinfang.org.models import UnitKind
 
-from .models import Clock, ClockState, Matter, MatterType
+from .models import Clock, ClockState, JointUnit, Matter, MatterType
 
 # Units that oversee a jurisdiction rather than handle single matters: they see the whole subtree.
 JURISDICTION_KINDS = {UnitKind.BUREAU, UnitKind.GOVERNMENT}
@@ -34,7 +34,13 @@ def visible_matters(actor: Any) -> QuerySet[Matter]:
         scope = Q(region_code__startswith=unit.region.prefix)
     else:
         routed_here = Assignment.objects.filter(matter=OuterRef("pk"), unit_id=unit.pk)
-        scope = Q(Exists(routed_here)) | Q(handling_unit_id=unit.pk) | Q(registering_unit_id=unit.pk)
+        joint_here = JointUnit.objects.filter(matter=OuterRef("pk"), unit_id=unit.pk)
+        scope = (
+            Q(Exists(routed_here))
+            | Q(Exists(joint_here))
+            | Q(handling_unit_id=unit.pk)
+            | Q(registering_unit_id=unit.pk)
+        )
     # Art 30¶3: an accused unit never sees the accusation, whatever else would let it.
     return Matter.objects.filter(scope).exclude(matter_type=MatterType.ACCUSATION, accused_unit_id=unit.pk)
 

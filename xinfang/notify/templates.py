@@ -78,6 +78,42 @@ TEMPLATES: dict[str, Template] = {
             "信访事项{kind}通知",
             "{unit}：信访事项{number}已{kind}贵单位，请于{due_date}前登录系统签收办理。",
         ),
+        Template(
+            "matter_answered",
+            Audience.PETITIONER,
+            "信访事项答复告知",
+            "您的信访事项（编号{number}）已由{unit}书面答复并办结，请注意查收。" + _QUERY_HINT,
+        ),
+        Template(
+            "objection_filed",
+            Audience.UNIT,
+            "信访事项异议通知",
+            "{unit}：{from_unit}对信访事项{number}提出异议，请登录系统审核。",
+        ),
+        Template(
+            "objection_decided",
+            Audience.UNIT,
+            "信访事项异议审核结果",
+            "{unit}：贵单位对信访事项{number}提出的异议{outcome}。",
+        ),
+        Template(
+            "joint_handling",
+            Audience.UNIT,
+            "信访事项联合办理通知",
+            "{unit}：信访事项{number}由{lead}牵头联合办理，贵单位分工：{duty}。请登录系统配合办理。",
+        ),
+        Template(
+            "completion_report_received",
+            Audience.UNIT,
+            "信访事项办结报告",
+            "{unit}：{from_unit}已提交信访事项{number}的办结报告，请登录系统查阅。",
+        ),
+        Template(
+            "clock_overdue",
+            Audience.UNIT,
+            "信访事项逾期提醒",
+            "{unit}：信访事项{number}的{label}已于{due_date}届满，请尽快办理。",
+        ),
     ]
 }
 

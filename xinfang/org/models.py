@@ -73,6 +73,8 @@ class Unit(models.Model):
         related_name="children",
         verbose_name="上级单位",
     )
+    # The unit's official mailbox for 转送/交办/督办 notices (an office address, not personal information).
+    email = models.EmailField("公务邮箱", blank=True)
     is_active = models.BooleanField("启用", default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

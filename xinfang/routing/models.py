@@ -70,6 +70,8 @@ class Assignment(models.Model):
     )
     notice_method = models.CharField("告知方式", max_length=20, blank=True)
     notice_text = models.TextField("告知内容", blank=True)
+    # Art 22¶1(三): a 交办 matter is reported back with a 办结报告 (IssuedDocument kind completion_report).
+    reported_at = models.DateTimeField("办结报告提交时间", null=True, blank=True)
 
     class Meta:
         verbose_name = "转送交办"

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from xinfang.audit.services import record_event
 from xinfang.cases.clocks import clock_complete, clock_start, local_today
+from xinfang.cases.documents import issue_acceptance
 from xinfang.cases.handling import start_handling_clock
 from xinfang.cases.models import Clock, ClockState, Matter, MatterStatus, MatterType
 from xinfang.cases.notices import notify_petitioners
@@ -20,6 +21,7 @@ from xinfang.core.errors import Conflict, PermissionDenied, ValidationFailed
 from xinfang.org.models import Unit
 
 from .models import Assignment, AssignmentState, Objection, ObjectionDecision, RouteMode, RoutingRule
+from .notices import notify_unit
 
 ROUTER_ROLES = ("registrar", "unit_head", "leader")
 RECEIVER_ROLES = ("handler", "unit_head")
@@ -103,8 +105,15 @@ def matter_route(
         )
         clock_complete(matter=matter, kind="routing", actor=actor)
         today = local_today()
-        clock_start(matter=matter, kind="notice", start=today, actor=actor, assignment=assignment)
+        notice = clock_start(matter=matter, kind="notice", start=today, actor=actor, assignment=assignment)
         clock_start(matter=matter, kind="objection", start=today, actor=actor, assignment=assignment)
+        notify_unit(
+            unit=unit,
+            template="assignment_received",
+            context={"kind": RouteMode(mode).label, "due_date": notice.due_on.isoformat()},
+            matter=matter,
+            actor=actor,
+        )
     return assignment
 
 
@@ -156,6 +165,7 @@ def assignment_accept(
         clock_complete(matter=matter, kind="notice", actor=actor, assignment=assignment)
         clock_complete(matter=matter, kind="objection", actor=actor, assignment=assignment, cancel=True)
         start_handling_clock(matter=matter, actor=actor)
+        issue_acceptance(matter=matter, unit=assignment.unit, actor=actor, notice_text=notice_text)
         notify_petitioners(
             matter=matter, template="matter_accepted", context={"unit": assignment.unit.name}, actor=actor
         )
@@ -208,6 +218,13 @@ def assignment_object(*, assignment: Assignment, actor: Any, reason: str) -> Obj
             is_public=False,
         )
         clock_complete(matter=matter, kind="objection", actor=actor, assignment=assignment)
+        notify_unit(
+            unit=assignment.from_unit,
+            template="objection_filed",
+            context={"from_unit": assignment.unit.name},
+            matter=matter,
+            actor=actor,
+        )
     return objection
 
 
@@ -254,6 +271,13 @@ def objection_decide(*, objection: Objection, approve: bool, actor: Any, reason:
                 data={"unit": assignment.unit.name},
                 is_public=False,
             )
+        notify_unit(
+            unit=assignment.unit,
+            template="objection_decided",
+            context={"outcome": "经审核成立，已退回" if approve else "经审核不成立，请继续办理"},
+            matter=matter,
+            actor=actor,
+        )
     return objection
 
 
@@ -273,6 +297,11 @@ def matter_accept_direct(*, matter: Matter, actor: Any, notice_text: str) -> Mat
         clock_complete(matter=matter, kind="notice", actor=actor)
         clock_complete(matter=matter, kind="routing", actor=actor)
         start_handling_clock(matter=matter, actor=actor)
+        unit = matter.registering_unit
+        issue_acceptance(matter=matter, unit=unit, actor=actor, notice_text=notice_text)
+        notify_petitioners(
+            matter=matter, template="matter_accepted", context={"unit": unit.name}, actor=actor
+        )
     return matter
 
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import handling_views, views
+from . import coordination_views, handling_views, views
 
 app_name = "web"
 
@@ -24,4 +24,5 @@ urlpatterns = [
     path("petitioners/history/", views.history, name="history"),
     path("suggest/", views.suggest_view, name="suggest"),
     path("matters/<str:number>/handle/<str:action>/", handling_views.handle, name="handle"),
+    path("matters/<str:number>/coordinate/<str:action>/", coordination_views.coordinate, name="coordinate"),
 ]

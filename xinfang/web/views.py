@@ -37,6 +37,7 @@ from xinfang.routing.resolver import propose_routes
 from xinfang.routing.selectors import objections_to_decide, unit_inbox
 from xinfang.smart.services import record_decisions, suggest
 
+from .coordination_views import coordination_context
 from .forms import AcceptForm, ContactForm, DecideForm, ObjectForm, PetitionerFormSet, RouteForm
 
 PERSON_KEYS = ("name", "id_number", "phone", "address")
@@ -212,6 +213,7 @@ def matter_detail(request: StaffRequest, number: str) -> HttpResponse:
             if o.decision == "pending" and a.from_unit_id == user.unit_id
         ],
     }
+    context.update(coordination_context(matter, user, assignments))
     return render(request, "web/matter.html", context)
 
 

@@ -46,7 +46,8 @@ def test_extension_and_opinion_issue_numbered_documents(world):
         legal_basis=["《物业管理条例》第五十四条"],
         actor=world.users["colleague"],
     )
-    ext, opinion = IssuedDocument.objects.filter(matter=matter).order_by("id")
+    acceptance, ext, opinion = IssuedDocument.objects.filter(matter=matter).order_by("id")
+    assert acceptance.kind == "notice_of_acceptance"
     assert ext.kind == "extension_notice" and opinion.kind == "opinion_letter"
     assert opinion.doc_number.startswith("南山区住房和建设局信意〔") and opinion.doc_number.endswith("1号")
     text = _text(opinion).replace(" ", "").replace("\n", "")
@@ -64,7 +65,7 @@ def test_documents_download_only_in_scope(world):
         why="劳动争议应先申请劳动人事争议仲裁",
         actor=world.users["handler"],
     )
-    doc = IssuedDocument.objects.get(matter=matter)
+    doc = IssuedDocument.objects.exclude(kind="notice_of_acceptance").get(matter=matter)
     assert doc.kind == "legal_channel_notice" and "仲裁" in _text(doc)
     owner = Client()
     owner.force_login(world.users["handler"])
@@ -74,3 +75,14 @@ def test_documents_download_only_in_scope(world):
     outsider.force_login(world.users["outsider"])
     assert outsider.get(f"/documents/{doc.pk}.pdf").status_code == 404
     assert timezone.now()
+
+
+def test_acceptance_issues_the_notice_of_acceptance(world):
+    """Art 23: 受理告知书 in writing with 接收情况 and 处理途径和程序; the 60-day sentence for 申诉求决类."""
+    matter = _accepted(world)
+    doc = IssuedDocument.objects.get(matter=matter, kind="notice_of_acceptance")
+    assert doc.title == "信访事项受理告知书" and doc.is_public
+    assert doc.unit == world.units["ns_housing"] and "信受〔" in doc.doc_number
+    text = _text(doc).replace(" ", "").replace("\n", "")
+    for part in (matter.number, "已受理", "60日"):
+        assert part in text, part
