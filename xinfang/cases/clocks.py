@@ -117,5 +117,9 @@ def sweep_clocks(*, now: dt.datetime | None = None) -> dict[str, int]:
                     matter_id=matter_id,
                     new={"alert": level, "label": label},
                 )
+                if level == AlertLevel.OVERDUE:
+                    from xinfang.routing.notices import notify_overdue  # routing depends on cases
+
+                    notify_overdue(pk)
             counts[str(level)] += 1
     return counts

@@ -155,3 +155,20 @@ def test_late_report_needs_a_reason_and_transfer_needs_none(world):
             actor=world.users["colleague"],
         )
     assert exc2.value.code == "report_not_required"
+
+
+def test_sweeper_mails_the_unit_whose_clock_ran_out(world):
+    from xinfang.cases.clocks import sweep_clocks
+
+    _mail(world)
+    matter = register(world).matter
+    matter_route(
+        matter=matter, unit=world.units["ns_housing"], mode="transfer", actor=world.users["registrar"]
+    )
+    later = timezone.now() + dt.timedelta(days=40)
+    sweep_clocks(now=later)
+    overdue = Notification.objects.filter(template="clock_overdue")
+    # 受理告知 of the receiving unit; the lapsed objection period is a window, not a duty
+    assert [(n.recipient_address, "受理告知" in n.body) for n in overdue] == [("zjj@ns.example.gov.cn", True)]
+    sweep_clocks(now=later)  # recorded once
+    assert overdue.count() == 1
