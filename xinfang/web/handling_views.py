@@ -16,8 +16,25 @@ from django.views.decorators.http import require_POST
 from xinfang.cases import handling
 from xinfang.cases.models import Level, Opinion
 from xinfang.cases.selectors import matter_for
-from xinfang.core.errors import NotFound, ServiceError, ValidationFailed
+from xinfang.core.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
 from xinfang.core.http import StaffRequest
+
+# A refused form comes back filled in: what the user typed is kept in the session (one draft per user,
+# keyed by matter and action) until the action succeeds, so a missing legal basis costs no retyping.
+DRAFT_KEY = "handling_draft"
+DRAFT_FIELDS = {
+    "opinion": ("decision", "request", "facts", "reasons", "findings", "decision_text", "legal_basis"),
+    "review": ("decision", "request", "facts", "reasons", "findings", "decision_text", "legal_basis"),
+    "recheck": ("decision", "request", "facts", "reasons", "findings", "decision_text", "legal_basis"),
+    "extend": ("days", "reason"),
+    "channel": ("item", "channel", "why"),
+}
+# Actions only the unit head signs or approves (Art 34: extension "经本机关、单位负责人批准"); said plainly
+# before the service's generic refusal.
+SIGNER_ONLY = {
+    "opinion": "处理意见书须由单位负责人签发，承办人不能签发",
+    "extend": "延长办理期限须经单位负责人批准（《信访工作条例》第三十四条）",
+}
 
 
 def _date(value: str, field: str) -> dt.date:
@@ -116,11 +133,31 @@ def handle(request: StaffRequest, number: str, action: str) -> HttpResponse:
         raise Http404(exc.message) from None
     run, ok = ACTIONS[action]
     try:
+        if action in SIGNER_ONLY and not request.user.has_role(*handling.SIGNING_ROLES):
+            raise PermissionDenied("not_signatory", SIGNER_ONLY[action])
         run(matter, request)
     except ServiceError as exc:
         messages.error(request, exc.message)
+        _keep_draft(request, number, action)
     except ValueError:
         messages.error(request, "请检查填写的数字")
+        _keep_draft(request, number, action)
     else:
         messages.success(request, ok)
+        if draft_for(request, number, action):
+            del request.session[DRAFT_KEY]
     return redirect("web:matter", number=number)
+
+
+def _keep_draft(request: StaffRequest, number: str, action: str) -> None:
+    if action in DRAFT_FIELDS:
+        data = {name: request.POST.get(name, "")[:20000] for name in DRAFT_FIELDS[action]}
+        request.session[DRAFT_KEY] = {"number": number, "action": action, "data": data}
+
+
+def draft_for(request: Any, number: str, action: str) -> dict[str, str]:
+    """The refused form data of ``action`` on matter ``number`` kept for this user, or ``{}``."""
+    draft = request.session.get(DRAFT_KEY) if hasattr(request, "session") else None
+    if isinstance(draft, dict) and draft.get("number") == number and draft.get("action") == action:
+        return dict(draft.get("data") or {})
+    return {}
