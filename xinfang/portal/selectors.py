@@ -10,7 +10,7 @@ from typing import Any
 from django.utils import timezone
 
 from xinfang.audit.selectors import matter_timeline
-from xinfang.cases.models import Matter
+from xinfang.cases.models import IssuedDocument, Matter
 from xinfang.cases.selectors import running_clocks
 from xinfang.org.models import Unit
 
@@ -24,16 +24,37 @@ PUBLIC_VERBS = {
     "matter.accept": "有权处理单位已受理",
     "matter.accept_direct": "已受理",
     "matter.not_accept": "不予受理",
+    "matter.not_accepted_final": "不再受理：同一事实和理由已经复核终结（第三十六条）",
     "matter.objection_approved": "重新分流",
     "matter.recall": "重新分流",
     "matter.close": "已办结",
-    "opinion.issued": "已出具处理意见",
+    "matter.opinion": "已出具处理意见书",
     "matter.extended": "办理期限已延长",
+    "opinion.served": "意见书已送达",
+    "matter.evaluated": "已收到您的评价",
+    "matter.review_request": "已收到复查请求",
+    "matter.review_decide": "已出具复查意见书",
+    "matter.recheck_request": "已收到复核请求",
+    "matter.hearing": "已举行听证（听证时间不计入复核期限）",
+    "matter.recheck_decide": "已出具复核意见书，事项终结",
+    "document.issued": "已制发文书",
+    "followup.done": "处理意见已落实",
+    "matter.joint_added": "联合办理",
+    # Older names, kept so timelines written before they were renamed still read well.
+    "opinion.issued": "已出具处理意见",
     "evaluation.recorded": "已收到您的评价",
     "review.requested": "已收到复查/复核请求",
 }
-# Only these verbs carry a text meant for the petitioner (the notice of acceptance, Art 23).
-REASON_IS_NOTICE = {"matter.accept", "matter.accept_direct", "matter.not_accept"}
+# Only these verbs carry a text meant for the petitioner: the notice of acceptance (Art 23), the reasons for
+# an extension (Art 34), and the answer or legal channel a matter was closed with (Art 29–31).
+REASON_IS_NOTICE = {
+    "matter.accept",
+    "matter.accept_direct",
+    "matter.not_accept",
+    "matter.extended",
+    "matter.close",
+    "followup.done",
+}
 ROUTE_MODES = {"transfer": "转送", "assign": "交办"}
 
 
@@ -59,6 +80,12 @@ def public_timeline(matter: Matter) -> list[PublicEntry]:
             detail = f"{mode}至 {new['unit']}"
         elif event.verb == "matter.accept" and new.get("unit"):
             detail = f"承办单位：{new['unit']}"
+        elif event.verb == "document.issued" and new.get("title"):
+            detail = f"{new['title']}（{new.get('doc_number', '')}），可在下方下载"
+        elif event.verb == "matter.extended" and new.get("new_due"):
+            detail = f"延长至 {new['new_due']}"
+        elif event.verb == "matter.joint_added" and new.get("unit"):
+            detail = f"{new['unit']}{'（牵头）' if new.get('lead') else ''}参与办理"
         if event.verb in REASON_IS_NOTICE and event.reason:
             detail = f"{detail}\n{event.reason}" if detail else event.reason
         if event.actor_label == PORTAL_LABEL:
@@ -84,3 +111,8 @@ def current_deadlines(matter: Matter) -> list[CurrentDeadline]:
         CurrentDeadline(label=c.label, due_on=c.due_on, days_left=(c.due_on - today).days)
         for c in running_clocks(matter)
     ]
+
+
+def public_documents(matter: Matter) -> list[IssuedDocument]:
+    """The 告知书/意见书 addressed to the petitioner (internal 办结报告 are never public)."""
+    return list(IssuedDocument.objects.filter(matter=matter, is_public=True).order_by("created_at", "id"))

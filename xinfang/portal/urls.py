@@ -11,4 +11,5 @@ urlpatterns = [
     path("progress/<str:number>/", views.progress, name="progress"),
     path("progress/<str:number>/evaluate/", views.evaluate, name="evaluate"),
     path("progress/<str:number>/review/", views.review, name="review"),
+    path("progress/<str:number>/documents/<int:document_id>.<str:ext>", views.document, name="document"),
 ]

@@ -9,7 +9,7 @@ from types import ModuleType
 from typing import Any
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
@@ -21,9 +21,13 @@ from xinfang.core.errors import ServiceError
 from . import security
 from .actor import PortalActor, portal_actor
 from .forms import MAX_ATTACHMENTS, EvaluationForm, QueryForm, ReviewForm, SubmitForm
-from .selectors import current_deadlines, public_timeline
+from .selectors import current_deadlines, public_documents, public_timeline
 from .services import Upload, portal_find, portal_submit
 
+DOCUMENT_TYPES = {
+    "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+}
 SESSION_NONCES = "portal_nonces"
 SESSION_MATTERS = "portal_matters"
 WRONG_CODE = "事项编号或查询码不正确，请核对后重新输入"
@@ -201,6 +205,7 @@ def progress(request: HttpRequest, number: str) -> HttpResponse:
             "matter": matter,
             "timeline": public_timeline(matter),
             "deadlines": current_deadlines(matter),
+            "documents": public_documents(matter),
             "can_evaluate": can_evaluate,
             "can_review": can_review,
             "review_level": options.get("review_level") or "复查",
@@ -208,6 +213,24 @@ def progress(request: HttpRequest, number: str) -> HttpResponse:
             "evaluation_form": EvaluationForm(),
             "review_form": ReviewForm(),
         },
+    )
+
+
+@never_cache
+def document(request: HttpRequest, number: str, document_id: int, ext: str) -> FileResponse:
+    """A 告知书/意见书 of a matter this browser session has opened with its query code."""
+    from xinfang.cases.documents import document_path
+
+    matter = _granted_matter(request, number)
+    found = [d for d in public_documents(matter) if d.pk == document_id] if matter else []
+    if not found or ext not in DOCUMENT_TYPES:
+        raise Http404("文书不存在")
+    doc = found[0]
+    return FileResponse(
+        open(document_path(doc, ext), "rb"),
+        as_attachment=True,
+        filename=f"{doc.title}-{doc.doc_number}.{ext}",
+        content_type=DOCUMENT_TYPES[ext],
     )
 
 
