@@ -35,8 +35,9 @@ run: install
 	@echo ""
 	$(BIN)/xinfang runserver $(HOST):$(PORT)
 
+# fonts-arphic-uming: a TrueType (glyf) Song face that reportlab embeds in the issued PDFs (xinfang/documents/fonts.py).
 chromium:
-	@(test -x /usr/bin/chromium && fc-list :lang=zh 2>/dev/null | grep -q .) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) || echo "chromium or CJK fonts not installed: browser tests will skip"
+	@(test -x /usr/bin/chromium && fc-list :lang=zh 2>/dev/null | grep -q . && test -e /usr/share/fonts/truetype/arphic/uming.ttc) || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk fonts-arphic-uming >/dev/null) || echo "chromium or CJK fonts not installed: browser tests will skip, PDFs use the non-embedded STSong-Light"
 
 lint: install
 	$(BIN)/ruff check .

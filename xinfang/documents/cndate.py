@@ -1,9 +1,9 @@
 """Chinese date formatting for 公文.
 
-The signature date (成文日期) is written in Chinese numerals, e.g. 二〇二六年十一月二十二日, with 〇 for
-zero; dates inside the body are written with Arabic numerals (2026年11月1日). Note: GB/T 9704-2012 §7.3.5.1
-itself prescribes Arabic numerals for the 成文日期 as well; the Chinese-numeral form is the older convention
-that many 信访 offices still use for letters to petitioners, so both are provided.
+GB/T 9704-2012 §7.3.5.1 prescribes Arabic numerals for the 成文日期 ("用阿拉伯数字将年、月、日标全，年份应标
+全称，月、日不编虚位"), so the documents print ``arabic_date`` (2026年11月22日) both in the body and under
+the signature. ``hanzi_date`` (二〇二六年十一月二十二日, the pre-2012 convention) is kept for callers that
+need the older form.
 """
 
 from __future__ import annotations

@@ -12,6 +12,16 @@ Why this order:
    use their Chinese Song font, poppler substitutes a system CJK font via fontconfig. Text stays
    extractable (ToUnicode via the standard CMap) and the output is byte-identical on every machine.
 
+Decision (issue 3): an issued 意见书 must look the same on every viewer and stay legible in the archive, so
+the PDF embeds its font. The project's set-up (``make test`` / ``make chromium``) installs Debian's
+``fonts-arphic-uming`` — "AR PL UMing CN", a Song (明体) face with TrueType outlines covering about 26,800
+characters incl. 〇 and the rarer name characters — and it is found at its known path, at render time,
+without network. Not chosen: ``fonts-arphic-gbsn00lp`` (GB 2312 only: no 〇, no 堃/喆), the Noto CJK faces
+from Debian or PyPI (CFF outlines, which reportlab cannot embed), a 仿宋 face (no free simplified-Chinese
+FangSong with TrueType outlines is packaged). The Word file names 仿宋/黑体/方正小标宋简体 instead, which
+Chinese government desktops have. Without the package the STSong-Light fallback below is used, and
+``RenderedDocument.pdf_font`` says so.
+
 The chosen font is cached per process; ``RenderedDocument.pdf_font`` records which one was used, since the
 PDF hash depends on it.
 """

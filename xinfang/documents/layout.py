@@ -2,8 +2,11 @@
 
 The layout is the conventional 公文 structure (GB/T 9704-2012《党政机关公文格式》): 版头 (发文机关标志,
 发文字号, red separator), 标题, 主送机关 / addressee, 正文 with numbered sections, 附件说明, 发文机关署名,
-成文日期 and 印章, then the 版记 (签发人 and responsible role, 联系人, 印发). ``render_docx`` and
-``render_pdf`` draw the same Layout, so the Word and PDF versions always say the same thing.
+成文日期 (Arabic numerals, §7.3.5.1) and 印章, 附注 (联系人及电话, §7.3.7), and for the 办结报告 — an
+up-going document — the 签发人 in the header (§7.2.5) and the 版记 with 印发机关和印发日期 (§7.4). Letters
+to a petitioner carry no 签发人 and no 印发 line (GB/T 9704 puts neither on a 下行文 / 信函); who signed, in
+which role, is recorded in the document's metadata (``signoff``) and by the issuing service. ``render_docx``
+and ``render_pdf`` draw the same Layout, so the Word and PDF versions always say the same thing.
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from .cndate import arabic_date as ad
-from .cndate import hanzi_date
 from .errors import DocumentError
 from .kinds import (
     CompletionReport,
@@ -51,9 +53,10 @@ class Layout:
     closing: tuple[str, ...]  # e.g. 特此告知。
     attachments: tuple[str, ...]
     signature_organ: str
-    signature_date: str  # 二〇二六年十一月二十二日
-    signoff: str  # 签发人：李四（局长）
-    record_lines: tuple[str, ...]  # 版记 lines after the sign-off (联系人, 印发)
+    signature_date: str  # 2026年11月22日 (GB/T 9704-2012 §7.3.5.1: Arabic numerals, no leading zeros)
+    signoff: str  # 签发人：李四（局长） — metadata only (PDF/docx properties), not printed on letters
+    note: str  # 附注 under the date, e.g. （联系人：王芳，联系电话：0755-26610000）; "" for none
+    record_lines: tuple[str, ...]  # 版记 (§7.4): 印发机关和印发日期, only for the 上行 办结报告
 
     def numbered_sections(self) -> list[tuple[str, tuple[str, ...]]]:
         return [(f"{NUMERALS[i]}、{s.heading}", s.paragraphs) for i, s in enumerate(self.sections)]
@@ -69,7 +72,7 @@ class Layout:
         out += list(self.closing)
         if self.attachments:
             out.append("附件：" + "；".join(f"{i}. {a}" for i, a in enumerate(self.attachments, 1)))
-        out += [SEAL_PLACEHOLDER, self.signature_organ, self.signature_date, self.signoff, *self.record_lines]
+        out += [SEAL_PLACEHOLDER, self.signature_organ, self.signature_date, self.note, *self.record_lines]
         return "\n".join(x for x in out if x)
 
 
@@ -82,10 +85,17 @@ def _frame(
     attachments: Sequence[str] = (),
     header_signer: bool = False,
 ) -> Layout:
-    record = []
-    if doc.contact.strip():
-        record.append(f"联系人及电话：{doc.contact.strip()}")
-    record.append(f"{doc.organ}　　{ad(doc.issued_on)}印发")
+    contact = doc.contact.strip()
+    note = ""
+    if contact:
+        name, sep, phone = contact.partition("，")
+        note = (
+            f"（联系人：{name.strip()}，联系电话：{phone.strip()}）"
+            if sep
+            else f"（联系人及电话：{contact}）"
+        )
+    # 版记 only on the up-going report; a letter to a petitioner has none (信函格式, GB/T 9704-2012 §10.1).
+    record = (f"{doc.organ.strip()}　　{ad(doc.issued_on)}印发",) if header_signer else ()
     return Layout(
         kind=doc.KIND,
         organ=doc.organ.strip(),
@@ -99,9 +109,10 @@ def _frame(
         closing=tuple(closing),
         attachments=tuple(attachments),
         signature_organ=doc.organ.strip(),
-        signature_date=hanzi_date(doc.issued_on),
+        signature_date=ad(doc.issued_on),
         signoff=f"签发人：{doc.signer.strip()}（{doc.signer_role.strip()}）",
-        record_lines=tuple(record),
+        note=note,
+        record_lines=record,
     )
 
 

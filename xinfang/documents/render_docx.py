@@ -2,7 +2,8 @@
 
 Page and type as in render_pdf: A4, margins 37/35/28/26 mm, body 仿宋 三号 (16 pt) at a fixed 28.95 pt pitch
 (22 lines), title 方正小标宋简体 二号 centred, first-level headings 黑体, 发文机关标志 red with a red rule
-under the 发文字号, signature 右空四字 with the organ centred over the date, 版记 with rules.
+under the 发文字号, signature 右空四字 with the organ centred over the date and kept with the last paragraph,
+附注, page numbers "— 1 —" in the footers (odd right, even left), 版记 with rules (report only).
 Font names are the ones Chinese government desktops have; Word substitutes when one is missing.
 
 Output is deterministic: core properties are fixed from the 成文日期 and the zip entries are rewritten
@@ -146,6 +147,40 @@ def _normalise_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
+def _width(text: str) -> float:
+    """Width in character cells: a CJK character is one, an ASCII digit or letter half of one."""
+    return sum(0.5 if ch.isascii() else 1.0 for ch in text)
+
+
+def _page_numbers(doc: object) -> None:
+    """ "— 1 —" in 四号 under the 版心: odd pages 右空一字, even pages 左空一字 (§7.5)."""
+    doc.settings.odd_and_even_pages_header_footer = True  # type: ignore[attr-defined]
+    sec = doc.sections[0]  # type: ignore[attr-defined]
+    sec.footer_distance = Mm(35 - 7 - 5)  # 一字线 7 mm under the 版心
+    for footer, align in ((sec.footer, "right"), (sec.even_page_footer, "left")):
+        p = footer.paragraphs[0]
+        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT if align == "right" else WD_ALIGN_PARAGRAPH.LEFT
+        if align == "right":
+            p.paragraph_format.right_indent = Pt(RECORD_PT)
+        else:
+            p.paragraph_format.left_indent = Pt(RECORD_PT)
+        for kind, text in (("text", "— "), ("field", "PAGE"), ("text", " —")):
+            run = p.add_run()
+            _font(run, "宋体")
+            run.font.size = Pt(RECORD_PT)
+            if kind == "text":
+                run.text = text
+                continue
+            for tag, attr in (("w:fldChar", "begin"), ("w:instrText", text), ("w:fldChar", "end")):
+                el = OxmlElement(tag)
+                if tag == "w:fldChar":
+                    el.set(qn("w:fldCharType"), attr)
+                else:
+                    el.set(qn("xml:space"), "preserve")
+                    el.text = f" {attr} "
+                run._element.append(el)
+
+
 def render_docx(lay: Layout, issued_on: dt.date) -> bytes:
     doc = Document()
     sec = doc.sections[0]
@@ -158,7 +193,7 @@ def render_docx(lay: Layout, issued_on: dt.date) -> bytes:
     red = RED if lay.red_header else RGBColor(0, 0, 0)
     head_pt = min(30.0, TEXT_WIDTH_MM / 0.3528 / max(len(lay.organ), 1) * 0.92)
     _para(doc, lay.organ, font=TITLE_FONT, size=head_pt, align="center", color=red, pitch=head_pt * 1.6)
-    _para(doc, "", pitch=PITCH_PT * 0.6)
+    _para(doc, "", pitch=PITCH_PT * 1.4)  # 发文字号 空二行 under the 发文机关标志 (§7.2.4)
     if lay.header_signer:  # 上行文: 发文字号 左空一字, 签发人 右空一字 (§7.2.4–7.2.5)
         p = _para(doc, "", align="left")
         p.paragraph_format.left_indent = Pt(BODY_PT)
@@ -175,7 +210,8 @@ def render_docx(lay: Layout, issued_on: dt.date) -> bytes:
     for text in lay.opening:
         _para(doc, text, first_chars=2)
     for heading, paras in lay.numbered_sections():
-        _para(doc, heading, font=HEADING_FONT, first_chars=2, align="left")
+        head = _para(doc, heading, font=HEADING_FONT, first_chars=2, align="left")
+        head.paragraph_format.keep_with_next = True  # a heading never ends a page
         for text in paras:
             _para(doc, text, first_chars=2)
     for text in lay.closing:
@@ -183,17 +219,31 @@ def render_docx(lay: Layout, issued_on: dt.date) -> bytes:
     if lay.attachments:
         _para(doc, "")
         for i, a in enumerate(lay.attachments, 1):
-            _para(doc, f"{'附件：' if i == 1 else '　　　'}{i}. {a}", first_chars=2, align="left")
+            # 附件：1. name — a wrapped name lines up with the first character of the name above (§7.3.3)
+            p = _para(doc, f"{'附件：' if i == 1 else '　　　'}{i}. {a}", align="left")
+            hang = Pt(BODY_PT * (3 + _width(f"{i}. ")))
+            p.paragraph_format.left_indent = Pt(2 * BODY_PT) + hang
+            p.paragraph_format.first_line_indent = -hang
 
-    # Signature: 成文日期 右空四字, organ centred over it, seal placeholder above (§7.3.5.2).
-    width = max(len(lay.signature_organ), len(lay.signature_date))
-    _para(doc, "")
+    # Signature: 成文日期 右空四字, organ centred over it, seal placeholder above (§7.3.5.2). It never stands
+    # alone on a page: the last body paragraph is kept with it (§7.3.5.4).
+    doc.paragraphs[-1].paragraph_format.keep_with_next = True
+    width = max(_width(lay.signature_organ), _width(lay.signature_date))
+    signature = [_para(doc, "")]
     for text, color in ((SEAL_PLACEHOLDER, RED), (lay.signature_organ, None), (lay.signature_date, None)):
-        _para(doc, text, align="right", color=color, right_chars=4 + (width - len(text)) / 2)
+        signature.append(
+            _para(doc, text, align="right", color=color, right_chars=4 + (width - _width(text)) / 2)
+        )
+    if lay.note:  # 附注: 居左空二字加圆括号, on the line after the 成文日期 (§7.3.7)
+        signature.append(_para(doc, lay.note, first_chars=2, align="left"))
+    for p in signature[:-1]:
+        p.paragraph_format.keep_with_next = True
+    _page_numbers(doc)
 
-    # 版记 (§7.4): rules above and below, 签发人 / responsible role, contact, 印发.
-    _para(doc, "")
-    for i, line in enumerate([lay.signoff, *lay.record_lines]):
+    # 版记 (§7.4, the up-going report only): rules above and below, 印发机关和印发日期.
+    if lay.record_lines:
+        _para(doc, "")
+    for i, line in enumerate(lay.record_lines):
         left, _, right = line.partition("　　")
         p = _para(doc, "", size=RECORD_PT, align="left", pitch=RECORD_PT * 2)
         p.paragraph_format.left_indent = Pt(RECORD_PT)
@@ -214,7 +264,7 @@ def render_docx(lay: Layout, issued_on: dt.date) -> bytes:
     props.title = f"{lay.title} {lay.doc_number}"
     props.subject = lay.kind
     props.revision = 1
-    props.comments = "generated by xinfang"
+    props.comments = f"generated by xinfang; {lay.signoff}"  # who signed: metadata, not print
     buf = io.BytesIO()
     doc.save(buf)
     return _normalise_zip(buf.getvalue())

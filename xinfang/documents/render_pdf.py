@@ -1,12 +1,13 @@
 """PDF rendering of a :class:`Layout` with reportlab, following GB/T 9704-2012《党政机关公文格式》.
 
 A4; margins top 37 mm, bottom 35 mm, left 28 mm, right 26 mm (§5.2.1, 版心 156 × 225 mm); body 三号 (16 pt)
-with a fixed line pitch so a page holds 22 lines (§5.2.2); title 二号 (22 pt) centred; 发文字号 centred under
-the red 发文机关标志 with a red separator 4 mm below it (§7.2.3–7.2.6); signature: 成文日期 右空四字, the
-organ name centred over it, the seal placeholder above (§7.3.5.2); 版记 at the foot of the last page
-(§7.4); page number "— 1 —" (§7.5). Chinese line breaking is done here (with 避头尾 rules and justified lines)
-rather than by reportlab's Paragraph, so that title and headings can be set in (simulated) bold with the
-single available face and the output is fully deterministic. See fonts.py for the font choice.
+with a fixed line pitch so a page holds 22 lines (§5.2.2); title 二号 (22 pt) centred; 发文字号 centred
+空二行 under the red 发文机关标志 with a red separator 4 mm below it (§7.2.3–7.2.6); signature: 成文日期
+(Arabic numerals) 右空四字, the organ name centred over it, the seal placeholder above (§7.3.5.2), 附注
+below (§7.3.7); 版记 (report only) at the foot of the last page (§7.4); page number "— 1 —" (§7.5). Chinese
+line breaking is done here (with 避头尾 rules and justified lines) rather than by reportlab's Paragraph, so
+that title and headings can be set in (simulated) bold with the single available face and the output is
+fully deterministic. See fonts.py for the font choice.
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ class Text(Flowable):  # type: ignore[misc]
         leading: float = PITCH,
         *,
         first_indent: float = 0,
+        rest_indent: float = 0,
         align: str = "justify",
         bold: bool = False,
         color: Any = colors.black,
@@ -84,6 +86,7 @@ class Text(Flowable):  # type: ignore[misc]
         super().__init__()
         self.text, self.size, self.leading = text, size, leading
         self.first_indent, self.align, self.bold, self.color = first_indent, align, bold, color
+        self.rest_indent = rest_indent  # 悬挂缩进 of wrapped lines (附件说明, §7.3.3)
         self.space_after = space_after
         self.font = pdf_cjk_font().name
         self._lines: list[str] | None = None
@@ -93,8 +96,8 @@ class Text(Flowable):  # type: ignore[misc]
     def _layout(self, width: float) -> list[str]:
         if self._lines is None or self._lines_width != width:
             self._lines_width = width
-            first = width - (self.first_indent if self._first else 0)
-            self._lines = break_lines(self.text, self.font, self.size, first, width)
+            first = width - (self.first_indent if self._first else self.rest_indent)
+            self._lines = break_lines(self.text, self.font, self.size, first, width - self.rest_indent)
         return self._lines
 
     def wrap(self, aw: float, ah: float) -> tuple[float, float]:
@@ -123,7 +126,7 @@ class Text(Flowable):  # type: ignore[misc]
         y = len(lines) * self.leading + (self.space_after if last else 0)
         for i, line in enumerate(lines):
             y -= self.leading
-            indent = self.first_indent if (i == 0 and first) else 0
+            indent = self.first_indent if (i == 0 and first) else self.rest_indent
             avail = self.width - indent
             toks = _tokens(line)
             widths = [stringWidth(tok, self.font, self.size) for tok in toks]
@@ -282,7 +285,7 @@ def story(lay: Layout) -> list[Flowable]:
     red = RED if lay.red_header else colors.black
     out: list[Flowable] = [
         Text(lay.organ, head_size, head_size * 1.6, align="center", bold=True, color=red),
-        Spacer(1, PITCH * 0.6),
+        Spacer(1, PITCH * 1.4),  # 发文字号 空二行 under the 发文机关标志 (§7.2.4)
     ]
     if lay.header_signer:
         out.append(TwoSided(lay.doc_number, lay.header_signer))
@@ -299,17 +302,29 @@ def story(lay: Layout) -> list[Flowable]:
     out += [Text(p, first_indent=ind) for p in lay.closing]
     if lay.attachments:
         out.append(Spacer(1, PITCH))
+        # 附件：1. name — a wrapped name lines up with the first character of the name above (§7.3.3)
         out += [
-            Text(f"{'附件：' if i == 1 else '　　　'}{i}. {a}", first_indent=ind, align="left")
+            Text(
+                f"{'附件：' if i == 1 else '　　　'}{i}. {a}",
+                first_indent=ind,
+                rest_indent=ind + 3 * BODY + stringWidth(f"{i}. ", pdf_cjk_font().name, BODY),
+                align="left",
+            )
             for i, a in enumerate(lay.attachments, 1)
         ]
     # The signature never stands alone on a page: it takes the last body paragraph with it (a sealed page
     # without text could be misused; GB/T 9704-2012 §7.3.5.4 says to adjust spacing instead).
     tail = out.pop()
-    out.append(
-        KeepTogether([tail, Spacer(1, PITCH * 0.5), SignatureBlock(lay.signature_organ, lay.signature_date)])
-    )
-    out += [Spacer(1, PITCH), RecordBlock([lay.signoff, *lay.record_lines])]
+    signed: list[Flowable] = [
+        tail,
+        Spacer(1, PITCH * 0.5),
+        SignatureBlock(lay.signature_organ, lay.signature_date),
+    ]
+    if lay.note:  # 附注: 居左空二字加圆括号, on the line after the 成文日期 (§7.3.7)
+        signed.append(Text(lay.note, first_indent=ind, align="left"))
+    out.append(KeepTogether(signed))
+    if lay.record_lines:
+        out += [Spacer(1, PITCH), RecordBlock(list(lay.record_lines))]
     return out
 
 
@@ -325,7 +340,7 @@ def render_pdf(lay: Layout) -> bytes:
         rightMargin=26 * mm,
         title=f"{lay.title} {lay.doc_number}",
         author=lay.organ,
-        subject=lay.kind,
+        subject=f"{lay.kind}; {lay.signoff}",  # who signed, in which role: metadata, not print
         creator="xinfang",
         producer="xinfang documents (reportlab)",
         keywords=font.describe(),

@@ -21,6 +21,7 @@ from xinfang.documents import (
     DocumentError,
     OpinionLetter,
     RenderedDocument,
+    arabic_date,
     hanzi_date,
     layout_for,
     render,
@@ -71,14 +72,36 @@ def test_common_parts_in_docx_and_pdf(rendered: dict[str, RenderedDocument], nam
         inp.TITLE,
         inp.doc_number,
         "（印章）",
-        hanzi_date(inp.issued_on),
-        f"签发人：{inp.signer}（{inp.signer_role}）",
+        arabic_date(inp.issued_on),  # 成文日期 in Arabic numerals (GB/T 9704-2012 §7.3.5.1)
+        "（联系人：王芳，联系电话：0755-26610000）",  # 附注 (§7.3.7)
     ]
     dtext, ptext = docx_text(doc.docx_bytes), pdf_text(doc.pdf_bytes)
     for part in expected:
         assert part in dtext, f"docx lacks {part}"
         assert squash(part) in ptext, f"pdf lacks {part}"
         assert part in doc.text
+    assert hanzi_date(inp.issued_on) not in dtext + ptext
+    # 签发人 is printed only in the header of the up-going report (§7.2.5), never on a letter to a
+    # petitioner; who signed stays in the metadata of both files.
+    assert ("签发人" in dtext) == ("签发人" in ptext) == (name == "completion_report")
+    assert ("印发" in dtext) == (name == "completion_report")
+    signoff = f"签发人：{inp.signer}（{inp.signer_role}）"
+    assert signoff in str(pypdf.PdfReader(io.BytesIO(doc.pdf_bytes)).metadata.subject)
+    assert signoff in docx.Document(io.BytesIO(doc.docx_bytes)).core_properties.comments
+
+
+def test_docx_has_page_numbers_and_keeps_the_signature_with_the_text(
+    rendered: dict[str, RenderedDocument],
+) -> None:
+    d = docx.Document(io.BytesIO(rendered["opinion_letter"].docx_bytes))
+    sec = d.sections[0]
+    for footer in (sec.footer, sec.even_page_footer):  # "— 1 —": odd pages right, even pages left (§7.5)
+        assert "PAGE" in footer._element.xml and footer.paragraphs[0].text == "—  —"
+    assert d.settings.odd_and_even_pages_header_footer
+    paras = d.paragraphs
+    date = next(i for i, p in enumerate(paras) if p.text == "2026年11月22日")
+    rights = next(i for i, p in enumerate(paras) if "请求复查" in p.text)
+    assert all(p.paragraph_format.keep_with_next for p in paras[rights:date])
 
 
 def test_docx_title_is_centred_and_header_red(rendered: dict[str, RenderedDocument]) -> None:
@@ -254,7 +277,7 @@ def test_layout_text_is_in_reading_order() -> None:
         "三、处理意见",
         "四、法律法规依据",
     ]
-    order += ["五、复查权利告知", "（印章）", "签发人"]
+    order += ["五、复查权利告知", "（印章）", "深圳市南山区住房和建设局\n2026年11月22日", "（联系人"]
     positions = [text.index(p) for p in order]
     assert positions == sorted(positions)
 
@@ -295,3 +318,16 @@ def test_no_django_import() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_pdf_embeds_its_font_when_the_setup_installed_it() -> None:
+    """``make test`` installs fonts-arphic-uming; with it the PDF carries its glyphs (same look anywhere)."""
+    import os
+
+    from xinfang.documents.fonts import pdf_cjk_font
+
+    if not os.path.exists("/usr/share/fonts/truetype/arphic/uming.ttc"):
+        pytest.skip("fonts-arphic-uming not installed (make chromium)")
+    assert pdf_cjk_font().embedded
+    pdf = render(S.opinion_letter()).pdf_bytes
+    assert b"/FontFile2" in pdf  # an embedded TrueType subset
