@@ -39,6 +39,10 @@ def build_organisation() -> dict[str, Any]:
         units[key] = Unit.objects.filter(name=name).first() or unit_create(
             name=name, kind=kind, region=regions[region], parent=units.get(parent) if parent else None
         )
+    for key, unit in units.items():
+        if not unit.email:  # official mailboxes for 转送/交办 notices (the demo mail goes to var/outbox)
+            Unit.objects.filter(pk=unit.pk).update(email=f"{key.replace('_', '-')}@demo.xinfang.invalid")
+            unit.email = f"{key.replace('_', '-')}@demo.xinfang.invalid"
     users: dict[str, User] = {}
     for username, full_name, unit_key, roles in orgdata.STAFF:
         user = User.objects.filter(username=username).first() or user_create(
@@ -167,14 +171,18 @@ def build_petitions(world: dict[str, Any], *, count: int, seed: int = 20261122) 
         if not proposals:
             continue
         target = proposals[0]
+        # A share of matters is 交办 (with a deadline and a 办结报告) rather than 转送, as bureaus do.
+        assign = target.mode == "assign" or rng.random() < 0.2
         with transaction.atomic():
             assignment = routing.matter_route(
                 matter=matter,
                 unit=target.unit,
-                mode=target.mode,
+                mode="assign" if assign else target.mode,
                 actor=registrar,
-                instructions="请依法依规办理，按时告知信访人。",
-                deadline_days=target.deadline_days,
+                instructions="请依法依规办理，按时告知信访人。"
+                if not assign
+                else "请于期限内办结，并报送办结报告。",
+                deadline_days=(target.deadline_days or 30) if assign else None,
                 rule=target.rule,
             )
         stats["routed"] += 1
@@ -253,15 +261,28 @@ def ensure_demo_token(world: dict[str, Any]) -> str | None:
 
 def _advance(matter: Any, rng: random.Random, signers: dict[int, Any], stats: dict[str, int]) -> None:
     """Carry some accepted matters further down the statutory path so every state is on show."""
-    from xinfang.cases import handling
+    from xinfang.cases import answers, coordination, handling
     from xinfang.cases.models import Level
 
     matter.refresh_from_db()
     head = signers.get(matter.handling_unit_id)
-    if head is None or matter.matter_type != MatterType.PETITION:
+    if head is None:
         return
     step = rng.random()
     if step < 0.2:
+        return
+    _coordinate(matter, rng, head, stats)
+    if matter.matter_type != MatterType.PETITION:
+        answers.matter_answer(
+            matter=matter,
+            text="经研究，您的意见已转有关科室纳入下一步工作计划，感谢您对我们工作的关心和支持。"
+            if matter.matter_type == MatterType.SUGGESTION
+            else "经调查核实，已依规依纪对有关问题作出处理，感谢您的监督。",
+            adoption=rng.choice(["adopted", "partly", "not_adopted"]),
+            actor=head,
+        )
+        stats["answered"] = stats.get("answered", 0) + 1
+        _report(matter, head, stats)
         return
     contact = matter.contacts.first()
     if step < 0.3:
@@ -292,6 +313,12 @@ def _advance(matter: Any, rng: random.Random, signers: dict[int, Any], stats: di
     )
     handling.opinion_served(opinion=opinion, method="postal", served_on=timezone.localdate(), actor=head)
     stats["replied"] = stats.get("replied", 0) + 1
+    _report(matter, head, stats)
+    if opinion.decision == "support" and step < 0.5:
+        task = matter.follow_ups.get()
+        coordination.follow_up_complete(
+            follow_up=task, note="已督促有关单位整改到位，经回访核实。", actor=head
+        )
     if step < 0.6:
         handling.evaluation_record(
             matter=matter, rating=rng.choice(["satisfied", "basically_satisfied"]), source="phone", actor=head
@@ -336,3 +363,53 @@ def _advance(matter: Any, rng: random.Random, signers: dict[int, Any], stats: di
         actor=signers[recheck_req.organ_id],
     )
     stats["final"] = stats.get("final", 0) + 1
+
+
+def _coordinate(matter: Any, rng: random.Random, head: Any, stats: dict[str, int]) -> None:
+    """Some matters are handled jointly with another unit, and some are taken by a leader (包案)."""
+    from xinfang.accounts.models import User
+    from xinfang.cases import coordination
+    from xinfang.org.models import Unit
+
+    roll = rng.random()
+    if roll < 0.12:
+        other = (
+            Unit.objects.filter(
+                region__code__startswith=matter.region_code[:6], kind="street", is_active=True
+            )
+            .exclude(pk=matter.handling_unit_id)
+            .order_by("pk")
+            .first()
+        )
+        if other is not None:
+            coordination.joint_unit_add(
+                matter=matter, unit=other, duty="负责属地现场核查和稳控化解", actor=head
+            )
+            stats["joint"] = stats.get("joint", 0) + 1
+    if roll < 0.08 or roll > 0.9:
+        leader = User.objects.filter(username="lingdao").first()
+        if leader and leader.unit and matter.region_code.startswith(leader.unit.region.prefix):
+            coordination.case_leader_assign(
+                matter=matter, leader=leader, goal="一个月内化解，信访人息诉罢访", actor=leader
+            )
+            stats["case_leader"] = stats.get("case_leader", 0) + 1
+
+
+def _report(matter: Any, head: Any, stats: dict[str, int]) -> None:
+    """A 交办 matter that has been handled is reported back with its 办结报告 (Art 22¶1(三))."""
+    from xinfang.routing.models import Assignment
+    from xinfang.routing.reports import completion_report_submit
+
+    assignment = Assignment.objects.filter(
+        matter=matter, unit_id=matter.handling_unit_id, requires_report=True, reported_at=None
+    ).first()
+    if assignment is None:
+        return
+    completion_report_submit(
+        assignment=assignment,
+        process="收到交办件后，我单位组织现场核查，约谈相关责任单位，听取信访人意见。",
+        result="已按处理意见落实，信访人表示认可。",
+        petitioner_feedback="基本满意",
+        actor=head,
+    )
+    stats["reported"] = stats.get("reported", 0) + 1
