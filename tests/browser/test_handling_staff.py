@@ -142,12 +142,16 @@ def test_handler_drafts_unit_head_signs_opinion(world, login, shot):
     expect(card).to_contain_text("须由单位负责人签发")
     _fill_opinion(card, basis=BASIS)
     shot(handler, "handling-05-opinion-filled-by-handler")
-    card.get_by_role("button", name="签发").click()
-    expect(handler.locator(".flash.error")).to_have_text("处理意见书须由单位负责人签发，承办人不能签发")
+    expect(card.get_by_role("button", name="签发", exact=True)).to_have_count(0)  # a handler cannot sign
+    card.get_by_role("button", name="提交负责人签发").click()
+    expect(handler.locator(".flash.success")).to_have_text("意见书草稿已保存，待负责人审核签发")
     expect(_card(handler, "出具处理意见书").locator("textarea[name=findings]")).to_have_value(
         re.compile("电梯主板损坏")
     )
-    shot(handler, "handling-06-handler-cannot-sign")
+    shot(handler, "handling-06-handler-draft-submitted")
+    assert not Opinion.objects.filter(matter=matter).exists()
+    # A hand-made signing request from the handler is stored as a draft too, never as an opinion.
+    _post_direct(handler, f"/matters/{matter.number}/handle/opinion/", {"decision": "support"})
     assert not Opinion.objects.filter(matter=matter).exists()
     # ... nor grant an extension
     expect(_card(handler, "延长办理期限")).to_contain_text("须经单位负责人批准")
@@ -157,9 +161,11 @@ def test_handler_drafts_unit_head_signs_opinion(world, login, shot):
     head = login("colleague")
     head.goto(f"/matters/{matter.number}/")
     card = _card(head, "出具处理意见书")
+    expect(card.locator(".draft-note")).to_contain_text("handler")  # the handler's 拟稿 is waiting
+    expect(card.locator("select[name=decision]")).to_have_value("support")  # the last draft saved
     _fill_opinion(card, basis="")
     card.locator("textarea[name=legal_basis]").evaluate("e => e.removeAttribute('required')")
-    card.get_by_role("button", name="签发").click()
+    card.get_by_role("button", name="签发", exact=True).click()
     expect(head.locator(".flash.error")).to_have_text(
         "处理意见须载明法律法规依据（《信访工作条例》第三十二条）"
     )
@@ -170,7 +176,7 @@ def test_handler_drafts_unit_head_signs_opinion(world, login, shot):
     assert not Opinion.objects.filter(matter=matter).exists()
 
     card.locator("textarea[name=legal_basis]").fill(BASIS)
-    card.get_by_role("button", name="签发").click()
+    card.get_by_role("button", name="签发", exact=True).click()
     expect(head.locator(".flash.success")).to_have_text("处理意见书已签发")
     expect(head.locator(".meta .status")).to_have_text("已出具处理意见")
     expect(_card(head, "出具处理意见书")).to_have_count(0)

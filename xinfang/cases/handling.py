@@ -31,6 +31,7 @@ from .models import (
     MatterStatus,
     MatterType,
     Opinion,
+    OpinionDraft,
     ReviewOutcome,
     ReviewRequest,
 )
@@ -231,6 +232,7 @@ def opinion_issue(
             raise Conflict("no_handling_unit", "该事项尚无承办单位")
         if Opinion.objects.filter(matter=matter, level=level).exists():
             raise Conflict("opinion_exists", "该意见书已出具")
+        OpinionDraft.objects.filter(matter=matter, level=level).delete()  # the draft became the opinion
         opinion = Opinion.objects.create(
             matter=matter,
             level=level,

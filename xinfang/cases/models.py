@@ -356,3 +356,19 @@ class Answer(models.Model):
     unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
     signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     signed_at = models.DateTimeField()
+
+
+class OpinionDraft(models.Model):
+    """A 承办人's draft of a 处理/复查/复核意见书, waiting for the head to sign it (拟稿 → 签发). Deleted when
+    the opinion is issued; never shown outside the unit."""
+
+    matter = models.ForeignKey(Matter, on_delete=models.CASCADE, related_name="opinion_drafts")
+    level = models.CharField(max_length=10, choices=Level.choices)
+    data = models.JSONField()
+    drafted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["matter", "level"], name="opinion_draft_one_per_level")
+        ]

@@ -13,7 +13,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
-from xinfang.cases import handling
+from xinfang.cases import drafts, handling
 from xinfang.cases.models import Level, Opinion
 from xinfang.cases.selectors import matter_for
 from xinfang.core.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
@@ -32,9 +32,10 @@ DRAFT_FIELDS = {
 # Actions only the unit head signs or approves (Art 34: extension "经本机关、单位负责人批准"); said plainly
 # before the service's generic refusal.
 SIGNER_ONLY = {
-    "opinion": "处理意见书须由单位负责人签发，承办人不能签发",
     "extend": "延长办理期限须经单位负责人批准（《信访工作条例》第三十四条）",
 }
+# 拟稿 → 签发: a handler's 意见书 form (or a head's "保存草稿") is kept as the unit's draft for the head.
+OPINION_LEVELS = {"opinion": Level.OPINION, "review": Level.REVIEW, "recheck": Level.RECHECK}
 
 
 def _date(value: str, field: str) -> dt.date:
@@ -132,6 +133,10 @@ def handle(request: StaffRequest, number: str, action: str) -> HttpResponse:
     except NotFound as exc:
         raise Http404(exc.message) from None
     run, ok = ACTIONS[action]
+    if action in OPINION_LEVELS and (
+        request.POST.get("save_draft") or not request.user.has_role(*handling.SIGNING_ROLES)
+    ):
+        return _save_draft(request, matter, action)
     try:
         if action in SIGNER_ONLY and not request.user.has_role(*handling.SIGNING_ROLES):
             raise PermissionDenied("not_signatory", SIGNER_ONLY[action])
@@ -161,3 +166,17 @@ def draft_for(request: Any, number: str, action: str) -> dict[str, str]:
     if isinstance(draft, dict) and draft.get("number") == number and draft.get("action") == action:
         return dict(draft.get("data") or {})
     return {}
+
+
+def _save_draft(request: StaffRequest, matter: Any, action: str) -> HttpResponse:
+    data = {name: request.POST.get(name, "") for name in DRAFT_FIELDS[action]}
+    try:
+        drafts.opinion_draft_save(matter=matter, level=OPINION_LEVELS[action], data=data, actor=request.user)
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        _keep_draft(request, matter.number, action)
+    else:
+        messages.success(request, "意见书草稿已保存，待负责人审核签发")
+        if draft_for(request, matter.number, action):
+            del request.session[DRAFT_KEY]
+    return redirect("web:matter", number=matter.number)
