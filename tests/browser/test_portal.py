@@ -46,7 +46,7 @@ def _fill(page: Page, serial: int) -> None:
     page.fill("#id_reasons", "附近有小学，学生上下学存在交通安全隐患。")
 
 
-def _walk(page: Page, prefix: str, serial: int) -> None:
+def _walk(page: Page, prefix: str, serial: int) -> str:
     page.goto("/portal/")
     expect(page.locator("h1")).to_have_text("阳光信访网上平台")
     expect(page.get_by_role("heading", name="个人信息处理告知")).to_be_visible()
@@ -95,6 +95,66 @@ def _walk(page: Page, prefix: str, serial: int) -> None:
     expect(page.locator("#deadline")).to_contain_text("分流转送（15日）")
     _no_horizontal_scroll(page)
     page.screenshot(path=str(_path(f"{prefix}-progress")), full_page=True)
+    return number
+
+
+def _replied(world, number: str) -> None:
+    """Staff side, through the services: route, accept, sign the opinion, serve it today."""
+    from django.utils import timezone
+
+    from xinfang.cases import handling
+    from xinfang.cases.models import Matter
+    from xinfang.routing.services import assignment_accept, matter_route
+
+    matter = Matter.objects.get(number=number)
+    a = matter_route(
+        matter=matter, unit=world.units["ns_housing"], mode="transfer", actor=world.users["registrar"]
+    )
+    assignment_accept(assignment=a, actor=world.users["handler"], notice_method="书面", notice_text="已受理")
+    opinion = handling.opinion_issue(
+        matter=matter,
+        decision="support",
+        request="请求尽快修复路口红绿灯",
+        facts="路口红绿灯损坏一周",
+        reasons="存在交通安全隐患",
+        findings="经现场核查属实",
+        decision_text="已责成交警部门三日内修复",
+        legal_basis=["《中华人民共和国道路交通安全法》第二十五条"],
+        actor=world.users["colleague"],
+    )
+    handling.opinion_served(
+        opinion=opinion, method="electronic", served_on=timezone.localdate(), actor=world.users["handler"]
+    )
+
+
+def _evaluate_and_request_review(page: Page, prefix: str) -> None:
+    page.reload()
+    expect(page.locator("#status")).to_have_text("已出具处理意见")
+    documents = page.locator("#documents")
+    expect(documents).to_contain_text("信访事项受理告知书")
+    expect(documents).to_contain_text("信访事项处理意见书")
+    with page.expect_download() as pdf:
+        documents.locator("li", has_text="处理意见书").get_by_role("link", name="下载 PDF").click()
+    assert pdf.value.suggested_filename.endswith(".pdf")
+    _no_horizontal_scroll(page)
+    page.screenshot(path=str(_path(f"{prefix}-replied")), full_page=True)
+
+    evaluation = page.locator("#evaluation")
+    evaluation.get_by_label("不满意").check()
+    evaluation.locator("textarea").fill("红绿灯修好了，但拖了一周")
+    evaluation.get_by_role("button", name="提交评价").click()
+    expect(page.get_by_text("感谢您的评价")).to_be_visible()
+    expect(page.locator("#evaluation")).to_have_count(0)  # once per opinion
+
+    review = page.locator("#review")
+    expect(review.locator("h2")).to_have_text("请求复查")
+    review.locator("textarea").fill("修复后又坏，请求上一级机关复查")
+    review.get_by_role("button", name="提交复查请求").click()
+    expect(page.locator("#status")).to_have_text("复查中")
+    expect(page.locator("#timeline")).to_contain_text("已收到复查请求")
+    expect(page.locator("#deadline")).to_contain_text("复查期限（30日）")
+    _no_horizontal_scroll(page)
+    page.screenshot(path=str(_path(f"{prefix}-review-requested")), full_page=True)
 
 
 def _path(name: str):
@@ -105,8 +165,14 @@ def _path(name: str):
 
 
 def test_portal_on_a_phone(portal_world, new_page):
-    _walk(new_page(PHONE), "portal-phone", 201)
+    page = new_page(PHONE)
+    number = _walk(page, "portal-phone", 201)
+    _replied(portal_world, number)
+    _evaluate_and_request_review(page, "portal-phone")
 
 
 def test_portal_on_a_desktop(portal_world, new_page):
-    _walk(new_page(DESKTOP), "portal-desktop", 202)
+    page = new_page(DESKTOP)
+    number = _walk(page, "portal-desktop", 202)
+    _replied(portal_world, number)
+    _evaluate_and_request_review(page, "portal-desktop")
