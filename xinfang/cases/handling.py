@@ -75,6 +75,8 @@ def matter_lead_to_channel(
     with transaction.atomic():
         matter = _lock(matter)
         _handler_of(matter, actor)
+        if matter.matter_type != MatterType.PETITION:
+            raise Conflict("channel_not_for_type", "只有申诉求决类事项导入法定途径（第三十一条）")
         matter.disposition, matter.legal_channel, matter.closed_at = f"31.{item}", channel, timezone.now()
         matter.save(update_fields=["disposition", "legal_channel", "closed_at"])
         transition(
@@ -215,6 +217,11 @@ def opinion_issue(
         matter = _lock(matter)
         if level == Level.OPINION:
             _handler_of(matter, actor, roles=SIGNING_ROLES)
+            if matter.matter_type != MatterType.PETITION:
+                # Art 31(6)/32 are for 申诉求决类; suggestions and accusations are answered (Art 29–30).
+                raise Conflict(
+                    "opinion_not_for_type", "建议意见类、检举控告类事项以书面答复办结，不出具处理意见书"
+                )
             unit, action, to, clock_kind = matter.handling_unit, "opinion", MatterStatus.REPLIED, "handling"
         else:
             req = ReviewRequest.objects.filter(matter=matter, level=level).select_related("organ").first()

@@ -202,3 +202,31 @@ def test_staff_pages_for_coordination(world):
     outsider.force_login(world.users["hz_registrar"])
     r = outsider.post(f"/matters/{matter.number}/coordinate/joint/", {"unit": world.units["ns_hr"].pk})
     assert r.status_code == 404
+
+
+def test_suggestions_get_no_opinion_letter_nor_legal_channel(world):
+    """Art 31–32 are for 申诉求决类; a suggestion is answered under Art 29 instead."""
+    matter = _accepted(world, matter_type=MatterType.SUGGESTION)
+    with pytest.raises(Conflict) as exc:
+        handling.opinion_issue(
+            matter=matter,
+            decision="support",
+            request="建议增设公交线路",
+            facts="现有线路不足",
+            reasons="出行不便",
+            findings="已研究",
+            decision_text="采纳",
+            legal_basis=["《信访工作条例》第二十九条"],
+            actor=world.users["colleague"],
+        )
+    assert exc.value.code == "opinion_not_for_type"
+    with pytest.raises(Conflict):
+        handling.matter_lead_to_channel(
+            matter=matter,
+            item=1,
+            channel="诉讼",
+            why="应当通过诉讼途径解决该问题",
+            actor=world.users["handler"],
+        )
+    matter.refresh_from_db()
+    assert matter.status == MatterStatus.ACCEPTED
