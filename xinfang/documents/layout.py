@@ -293,7 +293,8 @@ def layout_recheck_opinion(d: RecheckOpinion) -> Layout:
 
 def layout_completion_report(d: CompletionReport) -> Layout:
     opening = (
-        f"你单位于{ad(d.assigned_on)}交办的{d.petitioner_name.strip()}反映“{d.summary.strip()}”的信访事项"
+        f"{d.assigning_office.strip()}于{ad(d.assigned_on)}交办的{d.petitioner_name.strip()}"
+        f"反映“{d.summary.strip()}”的信访事项"
         f"（交办编号：{d.assignment_number.strip()}，信访事项编号：{d.matter_number.strip()}），要求于{ad(d.due_on)}前"
         f"反馈办理结果。根据{REGS}第二十二条第一款第（三）项的规定，现将办理情况报告如下：",
     )
