@@ -91,7 +91,9 @@ def database_from_env(default_sqlite: Path) -> dict:
             options.setdefault("prepare_threshold", 2)
         return config
     return {
-        "ENGINE": "django.db.backends.sqlite3",
+        # Django's SQLite backend whose IMMEDIATE transactions queue on a file lock instead of SQLite's
+        # polling busy handler (xinfang/core/sqlite/base.py): concurrent writers wake as soon as one commits.
+        "ENGINE": "xinfang.core.sqlite",
         "NAME": default_sqlite,
         # Keep the connection across requests: reconnecting runs the PRAGMAs and a WAL checkpoint each time.
         "CONN_MAX_AGE": 60,
@@ -166,3 +168,10 @@ XINFANG_NOTIFY_BACKOFF_MINUTES = [1, 5, 30, 120]
 XINFANG_NOTIFY_LEASE_SECONDS = env.integer("XINFANG_NOTIFY_LEASE_SECONDS", 600)
 # Send right after the caller's commit; off leaves every message to `manage.py notify_send --loop`.
 XINFANG_NOTIFY_SEND_ON_COMMIT = env.flag("XINFANG_NOTIFY_SEND_ON_COMMIT", True)
+# ... from a sender thread in the web process (batched; the response does not wait for the gateway) instead
+# of inside the request after its commit. On in production; tests and development send inline.
+XINFANG_NOTIFY_SEND_IN_BACKGROUND = env.flag("XINFANG_NOTIFY_SEND_IN_BACKGROUND", False)
+
+# API tokens are cached per process this long: a deactivated token stops working in other processes within
+# this many seconds (at once in the process that saved it).
+XINFANG_API_TOKEN_CACHE_SECONDS = float(env.get("XINFANG_API_TOKEN_CACHE_SECONDS") or 10)

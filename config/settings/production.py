@@ -10,3 +10,5 @@ XINFANG_BLIND_INDEX_KEY = env.secret("XINFANG_BLIND_INDEX_KEY")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_COOKIE_SECURE = env.flag("XINFANG_SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = env.flag("XINFANG_SECURE_COOKIES", True)
+# Web workers send notifications from a background thread after commit (xinfang/notify/courier.py).
+XINFANG_NOTIFY_SEND_IN_BACKGROUND = env.flag("XINFANG_NOTIFY_SEND_IN_BACKGROUND", True)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.db import transaction
 
 from xinfang.audit.services import record_event
 from xinfang.core.errors import PermissionDenied, ValidationFailed
+from xinfang.core.memo import TtlCache
 
 from .models import ApiToken, Role, User
 
@@ -70,9 +72,24 @@ def api_token_create(*, name: str, unit, actor=None) -> tuple[ApiToken, str]:
     return token, raw
 
 
+# Every API request authenticates; the token row (with its unit and region) is kept per process for
+# XINFANG_API_TOKEN_CACHE_SECONDS. A deactivated or edited token is refused at once by the process that saved
+# it (signals clear the cache) and by every other process within that many seconds. Unknown tokens are never
+# cached, so a new token works at once.
+_tokens: TtlCache[ApiToken] = TtlCache(ttl=getattr(settings, "XINFANG_API_TOKEN_CACHE_SECONDS", 10.0))
+
+
 def api_token_authenticate(raw: str) -> ApiToken | None:
-    return (
-        ApiToken.objects.select_related("unit__region")
-        .filter(token_hash=hash_token(raw), is_active=True)
-        .first()
-    )
+    digest = hash_token(raw)
+
+    def load() -> ApiToken | None:
+        return (
+            ApiToken.objects.select_related("unit__region").filter(token_hash=digest, is_active=True).first()
+        )
+
+    return _tokens.get(digest, load)
+
+
+def forget_cached_tokens(*_args: object, **_kwargs: object) -> None:
+    """Signal receiver: any token, unit or region change empties this process's token cache."""
+    _tokens.clear()

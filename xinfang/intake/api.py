@@ -11,7 +11,7 @@ from ninja import Field, Router, Schema, Status
 
 from xinfang.accounts.models import ApiToken
 from xinfang.cases.models import MatterType
-from xinfang.core.errors import Conflict, ValidationFailed
+from xinfang.core.errors import Conflict, ServiceError, ValidationFailed
 from xinfang.core.http import ApiRequest
 
 from . import selectors
@@ -67,15 +67,14 @@ class ErrorOut(Schema):
     details: dict | None = None
 
 
-def _to_input(payload: ContactIn) -> ContactInput:
-    data = payload.dict()
-    people = [PetitionerInput(**p) for p in data.pop("petitioners")]
-    return ContactInput(petitioners=people, **data)
+def _to_input(data: dict) -> ContactInput:
+    people = [PetitionerInput(**p) for p in data["petitioners"]]
+    return ContactInput(**{**data, "petitioners": people})
 
 
-def _register(request: ApiRequest, payload: ContactIn) -> ContactOut:
+def _register(request: ApiRequest, data: dict) -> ContactOut:
     token = request.auth if isinstance(request.auth, ApiToken) else None
-    contact = contact_register(data=_to_input(payload), actor=request.auth, token=token)
+    contact = contact_register(data=_to_input(data), actor=request.auth, token=token)
     return ContactOut(
         matter_number=contact.matter.number,
         contact_id=contact.pk,
@@ -93,13 +92,14 @@ def _register(request: ApiRequest, payload: ContactIn) -> ContactOut:
 def register_contact(request: ApiRequest, payload: ContactIn):
     key = request.headers.get("Idempotency-Key", "").strip()
     token = request.auth if isinstance(request.auth, ApiToken) else None
+    data = payload.dict()
     if not key or token is None:
-        return Status(201, _register(request, payload))
+        return Status(201, _register(request, data))
     if len(key) > 100:
         raise ValidationFailed(
             "idempotency_key_invalid", "Idempotency-Key 不能超过100个字符", field="Idempotency-Key"
         )
-    body_hash = hashlib.sha256(json.dumps(payload.dict(), sort_keys=True, default=str).encode()).hexdigest()
+    body_hash = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
     def replay(record: IdempotencyRecord):
         if record.body_hash != body_hash:
@@ -108,20 +108,29 @@ def register_contact(request: ApiRequest, payload: ContactIn):
             )
         return Status(200, record.response)
 
-    existing = IdempotencyRecord.objects.filter(token=token, key=key).first()
-    if existing:
-        return replay(existing)
+    def earlier() -> IdempotencyRecord | None:
+        return IdempotencyRecord.objects.filter(token=token, key=key).first()
+
+    # Optimistic: no look-up first. A new key (nearly every request) costs one INSERT; a used key makes that
+    # INSERT fail on the (token, key) unique constraint, the registration rolls back with it, and the first
+    # result is replayed — whether the first request committed long ago or a moment ago on another worker.
     try:
         with transaction.atomic():
-            out = _register(request, payload)
+            out = _register(request, data)
             # Same transaction: the petition and its idempotency record commit together or not at all.
             IdempotencyRecord.objects.create(
                 token=token, key=key, body_hash=body_hash, status_code=201, response=out.dict()
             )
     except IntegrityError:
-        # A concurrent retry with the same key committed first; our registration rolled back with it.
-        record = IdempotencyRecord.objects.filter(token=token, key=key).first()
-        if record is None:  # not a concurrent retry: a real integrity failure, surface it
+        record = earlier()
+        if record is None:  # not a retry: a real integrity failure, surface it
+            raise
+        return replay(record)
+    except ServiceError:
+        # A retry is answered from its key even when registering it again would now be refused (e.g. the
+        # matter it attached to has moved on, or a changed body is also invalid): the key decides first.
+        record = earlier()
+        if record is None:
             raise
         return replay(record)
     return Status(201, out)

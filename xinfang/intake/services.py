@@ -9,24 +9,43 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from xinfang.audit.services import record_event
+from xinfang.audit.services import events_batched, record_event
 from xinfang.cases.clocks import clock_start, local_today
 from xinfang.cases.finality import find_final_match
 from xinfang.cases.models import Matter, MatterStatus
-from xinfang.cases.notices import notify_petitioners
+from xinfang.cases.notices import notify_phones
 from xinfang.cases.numbering import next_matter_number
 from xinfang.cases.selectors import can_see_identity, matter_for, visible_matters
 from xinfang.core import crypto
 from xinfang.core.actors import as_user
 from xinfang.core.errors import PermissionDenied, ValidationFailed
+from xinfang.core.memo import TtlCache
 from xinfang.core.pii import mask_address, mask_id_number, mask_phone
-from xinfang.org.models import Unit, UnitKind
+from xinfang.org.models import Region, Unit, UnitKind
 from xinfang.org.selectors import region_by_code
 
 from .models import Contact, ContactPetitioner, Petitioner
 from .validation import ContactInput, PetitionerInput, validate_contact
 
 REGISTRAR_ROLES = ("registrar", "handler", "unit_head", "leader")
+
+
+# Regions (GB/T 2260) and units are reference rows read by every registration; kept per process for a few
+# minutes and dropped at once by this process's own edits (signals in apps.py). Only "exists" and the code /
+# prefix are read from them here.
+_regions: TtlCache[Region] = TtlCache(ttl=300)
+_units: TtlCache[Unit] = TtlCache(ttl=300)
+
+
+def forget_cached_places(*_args: object, **_kwargs: object) -> None:
+    _regions.clear()
+    _units.clear()
+
+
+def _region(code: str) -> Region:
+    region = _regions.get(code, lambda: region_by_code(code))
+    assert region is not None  # region_by_code raises for an unknown code
+    return region
 
 
 def _actor_unit(actor: Any) -> Unit:
@@ -86,7 +105,7 @@ def contact_register(*, data: ContactInput, actor: Any, token: Any = None) -> Co
     if not actor.has_role(*REGISTRAR_ROLES):
         raise PermissionDenied("role_required", "您没有登记信访件的权限")
     data = validate_contact(data)
-    region = region_by_code(data.region_code)
+    region = _region(data.region_code)
     # A system token (or a registrar) registers only within its own jurisdiction.
     if not region.code.startswith(unit.region.prefix) and unit.region.prefix:
         raise PermissionDenied(
@@ -96,7 +115,8 @@ def contact_register(*, data: ContactInput, actor: Any, token: Any = None) -> Co
         )
     accused = None
     if data.accused_unit_id:
-        accused = Unit.objects.filter(pk=data.accused_unit_id).first()
+        pk = data.accused_unit_id
+        accused = _units.get(pk, lambda: Unit.objects.filter(pk=pk).first())
         if accused is None:
             raise ValidationFailed("unknown_unit", "被检举控告单位不存在", field="accused_unit_id")
     received_at = data.received_at or timezone.now()
@@ -104,16 +124,22 @@ def contact_register(*, data: ContactInput, actor: Any, token: Any = None) -> Co
         raise ValidationFailed("received_in_future", "收到时间不能晚于当前时间", field="received_at")
 
     # savepoint=False: when the API wraps this in its own transaction, a failure rolls back the whole request
-    # anyway, and the savepoint would cost two statements on every registration.
-    with transaction.atomic(savepoint=False):
+    # anyway, and the savepoint would cost two statements on every registration. The events (matter, clock,
+    # notification) go in one INSERT at the end of the block, inside the transaction.
+    with transaction.atomic(savepoint=False), events_batched():
         # Petitioners first: the matter-number counter row (locked from the draw until commit) is then held
         # for as few statements as possible. The same person listed twice is one party.
         parties: dict[int, ContactPetitioner] = {}
         known: set[int] = set()  # petitioners seen before this registration (only they can have history)
+        phones: dict[int, str] = {}  # in hand for the registration SMS: no query afterwards
         for person in data.petitioners:
             petitioner, is_new = petitioner_upsert(data=person)
             if not is_new:
                 known.add(petitioner.pk)
+            if person.phone:  # petitioner_upsert stored it: the number on record from now on
+                phones[petitioner.pk] = person.phone
+            elif petitioner.pk not in phones:
+                phones[petitioner.pk] = crypto.decrypt(petitioner.phone_enc)
             party = parties.setdefault(petitioner.pk, ContactPetitioner(petitioner=petitioner))
             party.is_representative = party.is_representative or person.is_representative
         if data.attach_to:
@@ -209,7 +235,10 @@ def contact_register(*, data: ContactInput, actor: Any, token: Any = None) -> Co
                     "第三十六条第三款不再受理",
                 )
                 return contact
-            notify_petitioners(matter=matter, template="matter_registered", context={}, actor=actor)
+            # The matter is new: its petitioners are exactly this contact's parties.
+            notify_phones(
+                matter=matter, phones=phones.values(), template="matter_registered", context={}, actor=actor
+            )
             start = timezone.localtime(received_at).date()
             # Art 22¶1 for petition bureaus; Art 23¶2 for an organ that receives a petition directly.
             kind = "routing" if unit.kind == UnitKind.BUREAU else "notice"

@@ -6,6 +6,14 @@
   hook and the ``notify_send`` worker, or two workers — never send the same row twice. While ``sending``,
   ``next_attempt_at`` is the lease expiry: a worker that died mid-send leaves a row another worker picks up
   after the lease, so delivery is at-least-once only across crashes.
+* With send-on-commit the row is inserted already claimed by this process (``sending``, first attempt counted,
+  lease running): the claim commits with the caller's transaction, so the on-commit hook owns the row without
+  a claim UPDATE and a re-read — one round trip and one commit fewer per message. Nobody else can take it
+  before the lease runs out, exactly as after a claim; if the hook runs too late for its lease it claims the
+  ordinary way.
+* With ``XINFANG_NOTIFY_SEND_IN_BACKGROUND`` (production) the on-commit hook hands the claimed row to this
+  process's sender thread (``courier``), which sends in batches and records the outcomes of a batch in one
+  transaction; the request returns without waiting for the gateway.
 * Every outcome lands on the matter timeline (``notify.sent`` / ``notify.retry`` / ``notify.failed``), never
   public and never with the plaintext recipient.
 """
@@ -27,12 +35,13 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from xinfang.audit.services import record_event
+from xinfang.audit.services import events_batched, record_event
 from xinfang.core import crypto
 from xinfang.core.errors import ValidationFailed
 from xinfang.core.pii import clean_phone, mask_phone
 
-from .backends import DeliveryError, Message, get_backend
+from .backends import Backend, DeliveryError, Message, get_backend
+from .courier import Courier
 from .models import Audience, Channel, Notification, State
 from .templates import get_template, render
 
@@ -89,31 +98,39 @@ def notify(
     address, masked = _clean_recipient(channel, to)
     subject, body = render(tpl, context)
     is_unit = tpl.audience == Audience.UNIT
+    send_on_commit = _setting("XINFANG_NOTIFY_SEND_ON_COMMIT", True)
+    now = timezone.now()
+    notification = Notification(
+        channel=channel,
+        audience=tpl.audience,
+        recipient_encrypted="" if is_unit else crypto.encrypt(address),
+        recipient_masked=address if is_unit else masked,
+        recipient_address=address if is_unit else "",
+        matter_id=matter_id,
+        template=tpl.key,
+        subject=subject,
+        body=body,
+        next_attempt_at=now,
+    )
+    queued = _summary(notification)  # as queued: no attempt yet
+    if send_on_commit:
+        # Claimed at insert by this process (see the module docstring): the hook below sends it.
+        notification.state, notification.attempts = State.SENDING, 1
+        notification.next_attempt_at = now + _lease()
     # savepoint=False: join the caller's transaction without a savepoint; alone it is its own transaction.
     with transaction.atomic(savepoint=False):
-        notification = Notification.objects.create(
-            channel=channel,
-            audience=tpl.audience,
-            recipient_encrypted="" if is_unit else crypto.encrypt(address),
-            recipient_masked=address if is_unit else masked,
-            recipient_address=address if is_unit else "",
-            matter_id=matter_id,
-            template=tpl.key,
-            subject=subject,
-            body=body,
-            next_attempt_at=timezone.now(),
-        )
+        notification.save(force_insert=True)
         record_event(
             actor=actor,
             verb="notify.queued",
             subject=notification,
             matter_id=matter_id,
-            new=_summary(notification),
+            new=queued,
             is_public=False,
         )
-        if _setting("XINFANG_NOTIFY_SEND_ON_COMMIT", True):
+        if send_on_commit:
             # robust: a failing send must not turn the caller's committed request into an error page.
-            transaction.on_commit(partial(deliver, notification.pk), robust=True)
+            transaction.on_commit(partial(_deliver_claimed, notification), robust=True)
     return notification
 
 
@@ -141,17 +158,76 @@ def _plain_recipient(n: Notification) -> str:
     return n.recipient_address if n.audience == Audience.UNIT else crypto.decrypt(n.recipient_encrypted)
 
 
+def _lease() -> dt.timedelta:
+    return dt.timedelta(seconds=_setting("XINFANG_NOTIFY_LEASE_SECONDS", 600))
+
+
+def _deliver_claimed(n: Notification) -> str | None:
+    """The on-commit hook for a row ``notify`` inserted already claimed; ``n`` is that row as written."""
+    if _setting("XINFANG_NOTIFY_SEND_IN_BACKGROUND", False):
+        courier.submit(n)
+        return None
+    return _send_claimed([n]).get(n.pk)
+
+
+def _keep_lease(n: Notification, now: dt.datetime) -> bool:
+    """Whether ``n`` (claimed by us) is still ours to send at ``now``; renews a lease that is nearly over."""
+    lease = _lease()
+    assert n.next_attempt_at is not None
+    if now < n.next_attempt_at - lease / 2:
+        return True
+    # The caller's transaction (or the queue) took so long that the lease is nearly over: renew it, on the
+    # condition that the row is still exactly as we claimed it (a worker's claim changes attempts and lease).
+    renewed = Notification.objects.filter(
+        pk=n.pk, state=State.SENDING, attempts=n.attempts, next_attempt_at=n.next_attempt_at
+    ).update(next_attempt_at=now + lease)
+    if renewed:
+        n.next_attempt_at = now + lease
+    return bool(renewed)
+
+
+def _send_claimed(batch: list[Notification]) -> dict[int, str]:
+    """Send rows this process has claimed; successes are recorded together. Returns pk → new state."""
+    now = timezone.now()
+    backends: dict[str, Backend] = {}
+    outcome: dict[int, str] = {}
+    sent: list[Notification] = []
+    for n in batch:
+        if not _keep_lease(n, now):
+            continue  # a worker took it over
+        error = _attempt(n, backends)
+        if error is None:
+            sent.append(n)
+        else:
+            outcome[n.pk] = _record_failure(n, error, now)
+    if sent:
+        _record_success(sent)
+        outcome.update((n.pk, State.SENT) for n in sent)
+    return outcome
+
+
+courier = Courier(_send_claimed)
+
+
 def deliver(notification_id: int, *, now: dt.datetime | None = None) -> str | None:
     """Send one due notification. Returns its new state, or ``None`` when it was not ours to send."""
     now = now or timezone.now()
-    lease = dt.timedelta(seconds=_setting("XINFANG_NOTIFY_LEASE_SECONDS", 600))
     # The attempt is counted at claim time, so a message that crashes the worker still runs out of attempts.
     claimed = Notification.objects.filter(_due(now), pk=notification_id).update(
-        state=State.SENDING, attempts=F("attempts") + 1, next_attempt_at=now + lease
+        state=State.SENDING, attempts=F("attempts") + 1, next_attempt_at=now + _lease()
     )
     if not claimed:
         return None
     n = Notification.objects.get(pk=notification_id)
+    error = _attempt(n, {})
+    if error is not None:
+        return _record_failure(n, error, now)
+    _record_success([n])
+    return State.SENT
+
+
+def _attempt(n: Notification, backends: dict[str, Backend]) -> str | None:
+    """Hand one claimed row to its backend: ``None`` when it went out, else the (masked) error text."""
     plain = ""
     try:
         plain = _plain_recipient(n)
@@ -164,11 +240,14 @@ def deliver(notification_id: int, *, now: dt.datetime | None = None) -> str | No
             body=n.body,
             template=n.template,
         )
-        get_backend(n.channel).send(message)
+        backend = backends.get(n.channel)
+        if backend is None:
+            backend = backends[n.channel] = get_backend(n.channel)
+        backend.send(message)
     except Exception as exc:  # any backend failure, not only DeliveryError, must end in retry or give-up
         logger.warning("notify #%s attempt %s failed", n.pk, n.attempts, exc_info=True)
-        return _record_failure(n, _describe(exc, plain, n.recipient_masked), now)
-    return _record_success(n)
+        return _describe(exc, plain, n.recipient_masked)
+    return None
 
 
 def _describe(exc: Exception, plain: str, masked: str) -> str:
@@ -178,12 +257,16 @@ def _describe(exc: Exception, plain: str, masked: str) -> str:
     return text[:MAX_ERROR]
 
 
-def _record_success(n: Notification) -> str:
-    with transaction.atomic():
-        n.state, n.sent_at, n.next_attempt_at, n.last_error = State.SENT, timezone.now(), None, ""
-        n.save(update_fields=["state", "sent_at", "next_attempt_at", "last_error"])
-        record_event(actor=None, verb="notify.sent", subject=n, matter_id=n.matter_id, new=_summary(n))
-    return State.SENT
+def _record_success(rows: list[Notification]) -> None:
+    """Mark ``rows`` sent and put ``notify.sent`` on their timelines, in one transaction."""
+    with transaction.atomic(), events_batched():
+        now = timezone.now()
+        Notification.objects.filter(pk__in=[n.pk for n in rows]).update(
+            state=State.SENT, sent_at=now, next_attempt_at=None, last_error=""
+        )
+        for n in rows:
+            n.state, n.sent_at, n.next_attempt_at, n.last_error = State.SENT, now, None, ""
+            record_event(actor=None, verb="notify.sent", subject=n, matter_id=n.matter_id, new=_summary(n))
 
 
 def _record_failure(n: Notification, error: str, now: dt.datetime) -> str:

@@ -59,3 +59,28 @@ def test_rolled_back_registration_sends_nothing(world, django_capture_on_commit_
             pass
     assert not Notification.objects.exists()
     assert timezone.now()
+
+
+def test_registration_texts_each_mobile_once_without_reading_petitioners_back(
+    world, django_capture_on_commit_callbacks
+):
+    people = [
+        PetitionerInput(name="周五", id_number=id_number(602), phone="13711113333", address="某路5号"),
+        PetitionerInput(name="吴六", id_number=id_number(603), phone="13711113333", address="某路6号"),
+        PetitionerInput(name="郑七", id_number=id_number(604), phone="075512345678", address="某路7号"),
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        matter = register(world, petitioners=people).matter
+    rows = list(Notification.objects.filter(matter_id=matter.pk))
+    assert [(n.recipient_masked, n.state) for n in rows] == [("137****3333", "sent")]  # landline: no SMS
+
+
+def test_known_petitioner_without_a_phone_this_time_is_texted_at_the_number_on_record(
+    world, django_capture_on_commit_callbacks
+):
+    register(world, petitioners=_person())
+    again = [PetitionerInput(name="周五", id_number=id_number(601), address="某路5号")]
+    with django_capture_on_commit_callbacks(execute=True):
+        matter = register(world, petitioners=again, title="另一件事").matter
+    [n] = Notification.objects.filter(matter_id=matter.pk)
+    assert n.recipient_masked == "137****2222"

@@ -156,3 +156,32 @@ def test_api_docs_are_served_without_cdn(world):
     body = client.get("/api/v1/docs").content.decode()
     assert "swagger-ui-bundle.js" in body
     assert "cdn.jsdelivr" not in body and "unpkg" not in body
+
+
+def test_used_key_is_answered_from_its_record_even_when_registering_again_would_be_refused(api):
+    first = post(api, _body(), key="k-3")
+    assert first.status_code == 201
+    # Same key, a body that would now be refused (out of jurisdiction): the key decides — 409, nothing new.
+    r = post(api, _body(region_code="330100"), key="k-3")
+    assert r.status_code == 409 and r.json()["code"] == "idempotency_key_reused"
+    assert Matter.objects.count() == 1 and IdempotencyRecord.objects.count() == 1
+
+
+def test_retry_writes_nothing_new(api):
+    from xinfang.audit.models import Event
+    from xinfang.notify.models import Notification
+
+    post(api, _body(), key="k-4")
+    counts = (Event.objects.count(), Notification.objects.count())
+    second = post(api, _body(), key="k-4")
+    assert second.status_code == 200
+    assert (Event.objects.count(), Notification.objects.count()) == counts
+
+
+def test_deactivated_token_is_refused_at_once(world):
+    token, raw = world.token("city_bureau")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert post(client, _body()).status_code == 201  # now cached in this process
+    token.is_active = False
+    token.save(update_fields=["is_active"])
+    assert post(client, _body(external_ref="12345-0002")).status_code == 401
