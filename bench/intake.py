@@ -167,9 +167,14 @@ def preload(world, gen: Gen, count: int, chunk: int = 5000) -> None:
 
 
 def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU of other processes (gunicorn workers, PostgreSQL backends) from /proc."""
-    stats = [Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split() for pid in pids]
-    return sum(int(f[11]) + int(f[12]) for f in stats) / os.sysconf("SC_CLK_TCK")  # utime + stime
+    """User + system CPU of other processes (gunicorn workers, PostgreSQL backends) from /proc. A process
+    that has gone (a backend whose connection was closed) is counted as 0 — then the figure is too low."""
+    total = 0
+    for pid in pids:
+        with suppress(FileNotFoundError, ProcessLookupError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime + stime
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def db_pids() -> list[int]:
@@ -182,11 +187,28 @@ def db_pids() -> list[int]:
         return [pid for (pid,) in cur.fetchall()]
 
 
-def stats(latencies: list[float], wall: float, app_cpu: float, db_cpu: float, errors: int = 0) -> dict:
+def stats(
+    latencies: list[float], wall: float, app_cpu: float, db_cpu: float, errors: int = 0, client_cpu: float = 0
+) -> dict:
     ms, n = sorted(x * 1000 for x in latencies), len(latencies)
     pct = {f"p{q}": ms[min(n - 1, round(q / 100 * (n - 1)))] for q in (50, 95, 99)}
-    cpu = {"app_cpu": app_cpu * 1000 / n, "db_cpu": db_cpu * 1000 / n}
+    cpu = {"app_cpu": app_cpu * 1000 / n, "db_cpu": db_cpu * 1000 / n, "client_cpu": client_cpu * 1000 / n}
     return {"rate": n / wall, **pct, "errors": errors, **cpu}
+
+
+def notifications_of(numbers: list[str], wait: float = 15.0) -> Counter:
+    """States of the registration SMS of these matters, once no row is left in flight (``sending``) or after
+    ``wait`` seconds: every acknowledged registration must have had its messages sent after commit."""
+    from xinfang.cases.models import Matter
+    from xinfang.notify.models import Notification
+
+    ids = list(Matter.objects.filter(number__in=numbers).values_list("pk", flat=True))
+    deadline = time.monotonic() + wait
+    while True:
+        states = Counter(Notification.objects.filter(matter_id__in=ids).values_list("state", flat=True))
+        if not states["sending"] or time.monotonic() > deadline:
+            return states
+        time.sleep(0.2)
 
 
 def run_clients(port: int, jobs: list[tuple[bytes, dict]], concurrency: int) -> tuple[list, float]:
@@ -221,6 +243,8 @@ def gunicorn(args):
     with socket.create_server(("127.0.0.1", 0)) as sock:
         cmd = [sys.executable, "-m", "gunicorn", "config.wsgi:application", "--bind", f"fd://{sock.fileno()}"]
         cmd += ["--workers", str(args.workers), "--worker-class", args.worker_class]
+        if args.worker_class == "gthread":
+            cmd += ["--threads", str(args.threads)]
         with open(Path(os.environ["XINFANG_VAR_DIR"]) / "gunicorn.log", "w") as log:
             server = subprocess.Popen(
                 [*cmd, "--log-level", "warning"], cwd=ROOT, stdout=log, stderr=log, pass_fds=[sock.fileno()]
@@ -246,8 +270,10 @@ def bench_api(args, gen: Gen, raw_token: str) -> dict:
         run_clients(port, [job(f"bench-warm-{i}") for i in range(20 * args.workers)], args.concurrency)
         jobs = [job(f"bench-api-{i}") for i in range(args.n)]
         workers, backends = Path(f"/proc/{pid}/task/{pid}/children").read_text().split(), db_pids()
-        cpu0 = (cpu_seconds(workers), cpu_seconds(backends))
+        cpu0 = (cpu_seconds(workers), cpu_seconds(backends), time.process_time())
         results, wall = run_clients(port, jobs, args.concurrency)
+        client_cpu = time.process_time() - cpu0[2]
+        time.sleep(0.5)  # let the workers finish sending the last notifications: their CPU counts too
         cpu = (cpu_seconds(workers) - cpu0[0], cpu_seconds(backends) - cpu0[1])
         acked = {f"bench-api-{i}": json.loads(res[2]) for i, res in enumerate(results) if res[1] == 201}
         errors = Counter(res[1] for res in results if res[1] != 201)
@@ -260,7 +286,9 @@ def bench_api(args, gen: Gen, raw_token: str) -> dict:
     unique = len({a["matter_number"] for a in acked.values()}) == len(acked)
     replayed = [(st, json.loads(body)) for _, st, body in replays] == [(200, acked[ref]) for ref in sample]
     verdict = "OK" if unique and replayed and not (dup or missing) else "FAILED"
-    out = stats([res[0] for res in results], wall, *cpu, errors=sum(errors.values()))
+    sms = notifications_of([a["matter_number"] for a in acked.values()])
+    out = stats([res[0] for res in results], wall, *cpu, errors=sum(errors.values()), client_cpu=client_cpu)
+    out["sms"] = ", ".join(f"{n} {state}" for state, n in sorted(sms.items())) or "none"
     out["once"] = (
         f"{verdict} — {len(acked)} acknowledged, {sum(rows.values())} rows, {dup} duplicated, {missing} "
         f"missing, {sum(ref not in acked for ref in rows)} committed without ack, unique numbers: {unique}; "
@@ -282,6 +310,7 @@ def run_one(args) -> dict:
     from xinfang.accounts.services import api_token_create
     from xinfang.cases.models import Matter
     from xinfang.intake.services import contact_register
+    from xinfang.notify.services import courier
     from xinfang.testing.factories import build_world
 
     call_command("migrate", verbosity=0)
@@ -305,8 +334,10 @@ def run_one(args) -> dict:
         started = time.perf_counter()
         contact_register(data=data, actor=actor)
         latencies.append(time.perf_counter() - started)
+    wall = time.perf_counter() - t0
+    courier.flush()  # notifications sent from the background thread: their CPU counts
     cpu = (time.process_time() - cpu0, cpu_seconds(backends) - db0)
-    res["service"] = stats(latencies, time.perf_counter() - t0, *cpu)
+    res["service"] = stats(latencies, wall, *cpu)
 
     one = gen.contact("bench-q-svc") | {"petitioners": [gen.person(reuse=0)]}
     with CaptureQueriesContext(connection) as q:
@@ -333,12 +364,14 @@ def report(res: dict, args) -> None:
     for label, s, who in ((f"service  sequential, n={args.n}", svc, "bench"), (api_label, api, "workers")):
         row = f"{s['rate']:8.1f}{s['p50']:8.1f}{s['p95']:8.1f}{s['p99']:8.1f}{s['errors']:7d}"
         db_cpu = f" + PostgreSQL {s['db_cpu']:.1f}" if res["db"] == "postgresql" else ""
-        print(f"{label:34}{row}   {who} {s['app_cpu']:.1f}{db_cpu}")
+        client = f" (+ client {s['client_cpu']:.1f})" if s["client_cpu"] else ""
+        print(f"{label:34}{row}   {who} {s['app_cpu']:.1f}{db_cpu}{client}")
     queries = f"service {res['queries_service']}, API {res['queries_api']}"
     print(f"queries per registration (1 new petitioner): {queries}")
     if api["error_kinds"]:
         print(f"API errors by status (0 = connection error): {api['error_kinds']}")
     print(f"exactly-once: {api['once']}")
+    print(f"registration SMS of the acknowledged API registrations: {api['sms']}")
     load = "/".join(f"{x:.1f}" for x in os.getloadavg())
     verdict = "MET" if met else "NOT MET"
     print(f"target ≥{TARGET_RATE}/s, p95 ≤{TARGET_P95_MS} ms via the API: {verdict} (load avg {load})")
@@ -369,6 +402,7 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=4, help="HTTP client threads")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+    parser.add_argument("--threads", type=int, default=2, help="threads per gthread worker")
     parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/postgres", help="admin DB")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
