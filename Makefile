@@ -60,6 +60,7 @@ pg-test: install
 
 bench: install
 	$(BIN)/python bench/intake.py
+	$(BIN)/python bench/portal_load.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

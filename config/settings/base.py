@@ -153,6 +153,10 @@ XINFANG_MODEL_DIR = Path(env.get("XINFANG_MODEL_DIR") or VAR_DIR / "models")
 # 判重: how far back and how similar a contact must be to be offered as "the same matter".
 XINFANG_DUPLICATE_WINDOW_DAYS = env.integer("XINFANG_DUPLICATE_WINDOW_DAYS", 365)
 XINFANG_DUPLICATE_MIN_SCORE = float(env.get("XINFANG_DUPLICATE_MIN_SCORE") or 0.35)
+# Public portal (阳光信访): reverse proxies (addresses or CIDR networks, comma-separated) whose
+# X-Forwarded-For is believed when the portal's rate limits identify a client. Empty (the default):
+# REMOTE_ADDR alone — behind a proxy every citizen would then share the proxy's limits.
+XINFANG_PORTAL_TRUSTED_PROXIES = env.listing("XINFANG_PORTAL_TRUSTED_PROXIES")
 
 # --- Notifications (xinfang.notify) ---------------------------------------------------------------------
 # Dotted paths of the delivery backends. SMS defaults to the file outbox (VAR_DIR/outbox/sms.jsonl) until a

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
+import ipaddress
 import re
 import secrets
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 
 from xinfang.core.errors import ValidationFailed
@@ -17,6 +20,9 @@ from xinfang.core.errors import ValidationFailed
 # No 0/O/1/I: a code read aloud or copied by hand is not misread.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 12
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 def new_query_code() -> str:
@@ -93,9 +99,38 @@ def query_limit() -> Limit:
     return Limit("query", _setting("XINFANG_PORTAL_QUERIES_PER_10MIN", 10), 600)
 
 
+@functools.cache
+def _networks(entries: tuple[str, ...]) -> tuple[IPNetwork, ...]:
+    try:
+        return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"XINFANG_PORTAL_TRUSTED_PROXIES: {exc}") from exc
+
+
+def _address(value: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+
+
 def client_ip(request: HttpRequest) -> str:
-    # REMOTE_ADDR only: a forwarded header is set by the client unless a trusted proxy rewrites it.
-    return request.META.get("REMOTE_ADDR") or "unknown"
+    """The address the throttles count: REMOTE_ADDR, unless REMOTE_ADDR is one of the reverse proxies named
+    in ``XINFANG_PORTAL_TRUSTED_PROXIES`` — then the right-most X-Forwarded-For entry that is not itself a
+    trusted proxy. Entries further left were written by the client and are never believed."""
+    remote = request.META.get("REMOTE_ADDR") or "unknown"
+    networks = _networks(tuple(getattr(settings, "XINFANG_PORTAL_TRUSTED_PROXIES", ())))
+    peer = _address(remote)
+    if not networks or peer is None or not any(peer in net for net in networks):
+        return remote
+    hops = [hop for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+    for hop in reversed(hops):
+        address = _address(hop)
+        if address is None:
+            return remote  # a trusted proxy wrote garbage: count the proxy, never guess
+        if not any(address in net for net in networks):
+            return str(address)
+    return remote
 
 
 def _key(limit: Limit, subject: str) -> str:
