@@ -1,30 +1,86 @@
-"""Batch "same matter" detection: candidates from TF-IDF neighbours and MinHash LSH, one calibrated score.
+"""Batch "same matter" detection: candidates from char and word TF-IDF neighbours and MinHash LSH, one
+calibrated score.
 
 Re-posts are easy (high shingle overlap); the hard cases are different people describing the same matter in
-their own words (a campaign about one 小区's 搅拌站). On the labelled hotspot pairs, exact-overlap measures
-alone reached only ~0.3 recall at 0.9 precision, while idf-weighted char 2–3-gram cosine of body and title
-carry the named place/object. The score is a logistic model over five features; its weights were fitted
-once on ``evalsets/dedup_pairs_hotspot.csv`` (bench/nlp_dedup_quality.py reports cross-validated figures).
+their own words (a campaign about one 小区's 搅拌站). Exact-overlap measures alone reached only ~0.3 recall at
+0.9 precision on the labelled hotspot pairs; idf-weighted char 2–3-gram cosine of body and title carries the
+named place/object, and the rare jieba words both texts use (:mod:`terms`) carry it better still. The score is
+a logistic model over eleven features (standardised), stored in ``verifier.json`` with its operating
+threshold; both are fitted by ``bench/nlp_dedup_quality.py --fit``, which chooses the threshold on
+cross-validated scores (not in-sample) and records the figures next to the weights.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
 
 import numpy as np
 from scipy import sparse
 
+from ..errors import ModelLoadError
 from ..vectorize import CharTfidf
-from . import minhash, verify
+from . import minhash, terms, verify
 from .index import MinHashIndex
 
-# Logistic weights for (jaccard, containment, body cosine, title cosine, log1p(days apart)) and bias.
-WEIGHTS = np.array([-0.656, 0.506, 1.922, 3.16, -0.314])
-BIAS = -0.145
-#: Operating threshold: precision ≈ 0.90 on the labelled pairs (see the bench for CV recall).
-THRESHOLD = 0.65
+#: Feature order of the verifier (``verifier.json`` must list the same names).
+FEATURES = (
+    "jaccard",
+    "containment",
+    "cosine",
+    "title_cosine",
+    "log_days",
+    "term_cosine",
+    "term_containment",
+    "term_jaccard",
+    "term_top",
+    "term_rare",
+    "term_title",
+)
+#: Days assumed when a message has no time: a year is "long ago" without inventing a coincidence.
+UNKNOWN_DAYS = 365.0
+
+
+@dataclass(frozen=True, slots=True)
+class Verifier:
+    mean: np.ndarray
+    scale: np.ndarray
+    coef: np.ndarray
+    bias: float
+    threshold: float
+    meta: dict[str, Any]
+
+    def probability(self, x: Sequence[float]) -> float:
+        z = float(np.dot(self.coef, (np.asarray(x, dtype=float) - self.mean) / self.scale) + self.bias)
+        return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+
+def verifier_from_dict(d: dict[str, Any]) -> Verifier:
+    if tuple(d.get("features", ())) != FEATURES:
+        raise ModelLoadError(f"verifier features {d.get('features')} differ from {FEATURES}")
+    return Verifier(
+        np.asarray(d["mean"], dtype=float),
+        np.asarray(d["scale"], dtype=float),
+        np.asarray(d["coef"], dtype=float),
+        float(d["bias"]),
+        float(d["threshold"]),
+        {k: v for k, v in d.items() if k not in {"mean", "scale", "coef", "bias", "threshold", "features"}},
+    )
+
+
+@lru_cache(maxsize=1)
+def default_verifier() -> Verifier:
+    text = resources.files(__package__).joinpath("verifier.json").read_text(encoding="utf-8")
+    return verifier_from_dict(json.loads(text))
+
+
+#: Operating threshold on the score: chosen on cross-validated scores (see ``verifier.json`` → ``cv``).
+THRESHOLD = default_verifier().threshold
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,59 +103,103 @@ class PairScore:
     passages: list[str] = field(default_factory=list)
 
 
-def probability(jac: float, cont: float, cos: float, tcos: float, days: float) -> float:
-    z = float(np.dot(WEIGHTS, [jac, cont, cos, tcos, math.log1p(days)]) + BIAS)
-    return 1.0 / (1.0 + math.exp(-z))
+@dataclass
+class _Corpus:
+    forms: list[str]
+    x: sparse.csr_matrix  # char 2–3-gram TF-IDF of title + body
+    xt: sparse.csr_matrix  # the same vocabulary on the title (or the text's first 30 chars)
+    terms: terms.TermIndex
+
+
+def _top_neighbours(x: sparse.csr_matrix, k: int, min_sim: float) -> set[tuple[int, int]]:
+    pairs: set[tuple[int, int]] = set()
+    n = x.shape[0]
+    if n < 2:
+        return pairs
+    k = min(k, n - 1)
+    for s in range(0, n, 1000):
+        sim = (x[s : s + 1000] @ x.T).toarray()
+        for r in range(sim.shape[0]):
+            i = s + r
+            sim[r, i] = 0
+            top = np.argpartition(-sim[r], k - 1)[:k]
+            for j in top[sim[r, top] >= min_sim].tolist():
+                pairs.add((min(i, j), max(i, j)))
+    return pairs
 
 
 class DuplicateDetector:
     def __init__(
         self,
         *,
-        threshold: float = THRESHOLD,
+        threshold: float | None = None,
         window_days: float | None = 365.0,
         neighbours: int = 20,
         min_cosine: float = 0.2,
+        min_term_cosine: float = 0.15,
+        verifier: Verifier | None = None,
     ) -> None:
-        self.threshold = threshold
+        self.verifier = verifier or default_verifier()
+        self.threshold = self.verifier.threshold if threshold is None else threshold
         self.window_days = window_days
         self.neighbours = neighbours
         self.min_cosine = min_cosine
+        self.min_term_cosine = min_term_cosine
+        self._memo: tuple[int, _Corpus] | None = None
 
-    def _vectors(self, docs: Sequence[Doc]) -> tuple[list[str], sparse.csr_matrix, sparse.csr_matrix]:
+    def _corpus(self, docs: Sequence[Doc]) -> _Corpus:
+        # Segmenting is the slow part (~3 ms/text); evaluation calls find/score_pairs on the same documents.
+        key = hash(tuple((d.id, d.title, d.body) for d in docs))
+        if self._memo is not None and self._memo[0] == key:
+            return self._memo[1]
+        corpus = self._build_corpus(docs)
+        self._memo = (key, corpus)
+        return corpus
+
+    def _build_corpus(self, docs: Sequence[Doc]) -> _Corpus:
         forms = [minhash.dedup_form(f"{d.title}\n{d.body}") for d in docs]
         tforms = [minhash.dedup_form(d.title) or f[:30] for d, f in zip(docs, forms, strict=True)]
         vec = CharTfidf((2, 3), min_df=1).fit(forms)  # idf of this corpus: rare place names weigh most
-        return forms, vec.transform(forms), vec.transform(tforms)
+        tw = [terms.words(d.title) for d in docs]
+        bw = [terms.words(f"{d.title}\n{d.body}") for d in docs]
+        return _Corpus(forms, vec.transform(forms), vec.transform(tforms), terms.TermIndex(tw, bw))
 
-    def _candidates(
-        self, docs: Sequence[Doc], x: sparse.csr_matrix, forms: list[str]
-    ) -> set[tuple[int, int]]:
-        pairs: set[tuple[int, int]] = set()
-        n = len(docs)
-        for s in range(0, n, 1000):
-            sim = (x[s : s + 1000] @ x.T).toarray()
-            for r in range(sim.shape[0]):
-                i = s + r
-                sim[r, i] = 0
-                top = np.argpartition(-sim[r], min(self.neighbours, n - 1))[: self.neighbours]
-                for j in top[sim[r, top] >= self.min_cosine].tolist():
-                    pairs.add((min(i, j), max(i, j)))
+    def _candidates(self, c: _Corpus) -> set[tuple[int, int]]:
+        n = len(c.forms)
+        pairs = _top_neighbours(c.x, self.neighbours, self.min_cosine)
+        # Word neighbours: the same named object told in different words (few shared char shingles).
+        pairs |= _top_neighbours(c.terms.matrix, self.neighbours, self.min_term_cosine)
         # LSH adds near-copies that the neighbour cap may have cut (mass reposts of one text).
-        sigs = minhash.signatures(forms, forms=True)
+        sigs = minhash.signatures(c.forms, forms=True)
         idx = MinHashIndex()
         idx.add(np.arange(n), sigs, np.zeros(n, dtype=np.int64))
         idx.merge()
         for i in range(n):
-            for c in idx.query(sigs[i], exclude_id=i, limit=50, min_estimate=0.3):
-                pairs.add((min(i, c.id), max(i, c.id)))
+            for cand in idx.query(sigs[i], exclude_id=i, limit=50, min_estimate=0.3):
+                pairs.add((min(i, cand.id), max(i, cand.id)))
         return pairs
 
-    def score(self, a: Doc, b: Doc, *, fa: str, fb: str, cos: float, tcos: float) -> PairScore:
-        ka, kb = minhash.shingle_keys(fa), minhash.shingle_keys(fb)
-        jac, cont = verify.set_overlap(ka, kb)
-        days = abs(a.time - b.time) / 86400 if a.time is not None and b.time is not None else 365.0
-        p = probability(jac, cont, cos, tcos, days)
+    def _score(self, docs: Sequence[Doc], c: _Corpus, i: int, j: int) -> PairScore:
+        a, b = docs[i], docs[j]
+        jac, cont = verify.set_overlap(minhash.shingle_keys(c.forms[i]), minhash.shingle_keys(c.forms[j]))
+        cos = float(c.x[i].multiply(c.x[j]).sum())
+        tcos = float(c.xt[i].multiply(c.xt[j]).sum())
+        days = abs(a.time - b.time) / 86400 if a.time is not None and b.time is not None else UNKNOWN_DAYS
+        t = c.terms.features(i, j)
+        vals = (
+            jac,
+            cont,
+            cos,
+            tcos,
+            math.log1p(days),
+            t.cosine,
+            t.containment,
+            t.jaccard,
+            t.top_shared,
+            t.rare_shared,
+            t.title,
+        )
+        p = self.verifier.probability(vals)
         reasons = []
         if a.user and a.user == b.user:
             reasons.append("同一信访人")
@@ -111,17 +211,21 @@ class DuplicateDetector:
             reasons.append(f"内容相似度 {cos:.2f}")
         if tcos >= 0.4:
             reasons.append(f"标题相似度 {tcos:.2f}")
+        shared = c.terms.shared_terms(i, j, 4)
+        if shared and t.cosine >= 0.3:
+            reasons.append(f"共同关键词：{'、'.join(shared)}")
         reasons.append(f"时间相隔 {days:.0f} 天")
-        feats = {"jaccard": jac, "containment": cont, "cosine": cos, "title_cosine": tcos, "days": days}
+        feats = dict(zip(FEATURES, vals, strict=True))
+        feats["days"] = days
         return PairScore(a.id, b.id, round(p, 4), {k: round(v, 4) for k, v in feats.items()}, reasons)
 
     def find(self, docs: Sequence[Doc], *, with_passages: bool = True) -> list[PairScore]:
         """All pairs scoring ≥ threshold, best first, with reasons and overlapping passages."""
         if len(docs) < 2:
             return []
-        forms, x, xt = self._vectors(docs)
+        c = self._corpus(docs)
         out = []
-        for i, j in sorted(self._candidates(docs, x, forms)):
+        for i, j in sorted(self._candidates(c)):
             a, b = docs[i], docs[j]
             if (
                 self.window_days is not None
@@ -132,9 +236,7 @@ class DuplicateDetector:
                 continue
             if a.place and b.place and a.place != b.place:
                 continue
-            cos = float(x[i].multiply(x[j]).sum())
-            tcos = float(xt[i].multiply(xt[j]).sum())
-            ps = self.score(a, b, fa=forms[i], fb=forms[j], cos=cos, tcos=tcos)
+            ps = self._score(docs, c, i, j)
             if ps.score >= self.threshold:
                 if with_passages:
                     ps = PairScore(
@@ -143,27 +245,19 @@ class DuplicateDetector:
                         ps.score,
                         ps.features,
                         ps.reasons,
-                        verify.passages(forms[i], forms[j]),
+                        verify.passages(c.forms[i], c.forms[j]),
                     )
                 out.append(ps)
         out.sort(key=lambda p: -p.score)
         return out
 
+    def candidate_pairs(self, docs: Sequence[Doc]) -> set[tuple[str, str]]:
+        """The pairs ``find`` would score (for evaluating candidate recall), as sorted id pairs."""
+        c = self._corpus(docs)
+        return {(min(docs[i].id, docs[j].id), max(docs[i].id, docs[j].id)) for i, j in self._candidates(c)}
+
     def score_pairs(self, docs: Sequence[Doc], pairs: Sequence[tuple[str, str]]) -> list[PairScore]:
         """Score given id pairs (for evaluation), using this document set's idf."""
-        forms, x, xt = self._vectors(docs)
+        c = self._corpus(docs)
         pos = {d.id: k for k, d in enumerate(docs)}
-        res = []
-        for a, b in pairs:
-            i, j = pos[a], pos[b]
-            res.append(
-                self.score(
-                    docs[i],
-                    docs[j],
-                    fa=forms[i],
-                    fb=forms[j],
-                    cos=float(x[i].multiply(x[j]).sum()),
-                    tcos=float(xt[i].multiply(xt[j]).sum()),
-                )
-            )
-        return res
+        return [self._score(docs, c, pos[a], pos[b]) for a, b in pairs]

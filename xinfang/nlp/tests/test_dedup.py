@@ -110,3 +110,39 @@ def test_person_match() -> None:
     assert not two_ids.same
     assert name_similarity("王小明", "王晓明") == pytest.approx(2 / 3)
     assert address_similarity("", "x") == 0.0
+
+
+def test_term_index_shared_rare_words() -> None:
+    from xinfang.nlp.dedup import terms
+
+    texts = [A, A2, B, "建议增加夜间公交线路，方便上夜班的职工回家。"]
+    ti = terms.TermIndex([terms.words(t[:12]) for t in texts], [terms.words(t) for t in texts])
+    same, other = ti.features(0, 1), ti.features(0, 2)
+    assert "搅拌站" in ti.shared_terms(0, 1, limit=50) and not ti.shared_terms(0, 2)
+    for f in (same, other):
+        assert all(0.0 <= v <= 1.0 + 1e-6 for v in (f.cosine, f.containment, f.jaccard, f.top_shared))
+    assert same.cosine > 0.5 > other.cosine and same.rare_shared > other.rare_shared
+
+
+def test_verifier_spec_matches_features() -> None:
+    from xinfang.nlp.dedup.detector import FEATURES, THRESHOLD, default_verifier, verifier_from_dict
+
+    v = default_verifier()
+    assert len(v.coef) == len(v.mean) == len(v.scale) == len(FEATURES) and 0.0 < THRESHOLD < 1.0
+    assert v.meta["cv"]["precision"] >= 0.85  # the figures recorded by bench/nlp_dedup_quality.py --fit
+    with pytest.raises(ModelLoadError):
+        verifier_from_dict({"features": ["jaccard"], "mean": [0], "scale": [1], "coef": [1], "bias": 0})
+
+
+def test_detector_word_evidence_beats_low_overlap() -> None:
+    """Same named object, different words (low shingle overlap) scores above an unrelated pair."""
+    docs = [
+        Doc("1", "丽发新城小区附近搅拌站噪音扰民", "管不管丽发新城小区？附近建了搅拌厂，天天吵。", 0.0),
+        Doc("2", "环境污染", "丽发新城小区旁建了一个大型搅拌站，运渣车吵得人精神崩溃，灰尘满天飞。", 86400.0),
+        Doc("3", "孩子入学划片不合理", B, 0.0),
+        Doc("4", "公交线路建议", "建议增加夜间公交线路，方便上夜班的职工回家。", 0.0),
+        Doc("5", "路灯不亮", "小区门口的路灯坏了一个多月，晚上出行很不安全。", 0.0),
+    ]
+    s = DuplicateDetector().score_pairs(docs, [("1", "2"), ("3", "4"), ("4", "5")])
+    assert s[0].features["jaccard"] < 0.2
+    assert s[0].score > max(s[1].score, s[2].score)
