@@ -374,7 +374,10 @@ def setup(args) -> dict:
     print(
         f"\n== {name} {version}: {Matter.objects.count():,} matters preloaded in {preload_s:.1f} s; ", end=""
     )
-    print(f"gunicorn {args.workers}×{args.worker_class}; portal unit {unit.name} ({unit.region.code})")
+    threads = f"×{args.threads} threads" if args.worker_class == "gthread" else ""
+    print(
+        f"gunicorn {args.workers}×{args.worker_class}{threads}; portal unit {unit.name} ({unit.region.code})"
+    )
     limits = [security.submit_limit(), security.submit_attempt_limit(), security.query_limit()]
     cache = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
     print(
@@ -534,6 +537,7 @@ def main() -> int:
     parser.add_argument("--duration", type=float, default=60, help="seconds of load")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
+    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     parser.add_argument("--preload", type=int, default=20_000, help="matters present before the run")
     parser.add_argument("--burst", type=int, default=30, help="submissions in a row from one address")
     parser.add_argument("--sample", type=int, default=20, help="acknowledgements checked on the query page")
