@@ -17,6 +17,7 @@ from typing import Any
 from django.db import models, transaction
 
 from xinfang.core.actors import as_user
+from xinfang.core.rows import insert
 
 from .models import Event
 
@@ -43,7 +44,8 @@ def events_batched() -> Iterator[None]:
     finally:
         _pending.events = None
     if events:
-        Event.objects.bulk_create(events)
+        # Event.save() only refuses updates of existing rows; these are new.
+        insert(*events, save_override_is_update_guard=True)
 
 
 def _jsonable(value: Any) -> Any:

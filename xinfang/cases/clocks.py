@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from xinfang.audit.services import record_event
+from xinfang.core.rows import insert
 from xinfang.deadlines.services import compute_clock_due, due_at_for
 
 from .models import AlertLevel, Clock, ClockState, Matter
@@ -36,7 +37,7 @@ def clock_start(
     label = CLOCK_LABELS.get(kind, kind)
     if kind == "assigned" and days:
         label = f"交办办理期限（{days}日）"
-    clock = Clock.objects.create(
+    clock = Clock(
         matter=matter,
         assignment=assignment,
         kind=kind,
@@ -46,6 +47,7 @@ def clock_start(
         due_at=due_at_for(due.due),
         explanation=due.to_dict(),
     )
+    insert(clock)
     record_event(
         actor=actor,
         verb="clock.started",

@@ -13,6 +13,7 @@ from xinfang.accounts.models import ApiToken
 from xinfang.cases.models import MatterType
 from xinfang.core.errors import Conflict, ServiceError, ValidationFailed
 from xinfang.core.http import ApiRequest
+from xinfang.core.rows import insert
 
 from . import selectors
 from .models import Channel, IdempotencyRecord
@@ -118,8 +119,10 @@ def register_contact(request: ApiRequest, payload: ContactIn):
         with transaction.atomic():
             out = _register(request, data)
             # Same transaction: the petition and its idempotency record commit together or not at all.
-            IdempotencyRecord.objects.create(
-                token=token, key=key, body_hash=body_hash, status_code=201, response=out.dict()
+            insert(
+                IdempotencyRecord(
+                    token=token, key=key, body_hash=body_hash, status_code=201, response=out.dict()
+                )
             )
     except IntegrityError:
         record = earlier()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -21,6 +21,7 @@ from xinfang.core.actors import as_user
 from xinfang.core.errors import PermissionDenied, ValidationFailed
 from xinfang.core.memo import TtlCache
 from xinfang.core.pii import mask_address, mask_id_number, mask_phone
+from xinfang.core.rows import insert
 from xinfang.org.models import Region, Unit, UnitKind
 from xinfang.org.selectors import region_by_code
 
@@ -55,6 +56,30 @@ def _actor_unit(actor: Any) -> Unit:
     return unit
 
 
+# The columns petitioner_upsert reads of a known petitioner (the rest stay deferred on the instance).
+_KNOWN_COLUMNS = ("id", "kind", "name", "phone_enc", "phone_hash", "phone_masked", "address_enc")
+_known_sql: dict[tuple[str, ...], str] = {}
+
+
+def _known_petitioner(**equal: str) -> Petitioner | None:
+    """``Petitioner.objects.filter(**equal).first()`` with the statement built once: every registration asks
+    this for each of its petitioners, and compiling the query cost more than running it."""
+    names = tuple(sorted(equal))
+    sql = _known_sql.get(names)
+    if sql is None:
+        meta, qn = Petitioner._meta, connection.ops.quote_name
+        column = {f.attname: qn(f.column) for f in meta.concrete_fields}
+        columns = ", ".join(column[c] for c in _KNOWN_COLUMNS)
+        where = " AND ".join(f"{column[c]} = %s" for c in names)
+        # Table and column names come from the model, values go as parameters.
+        sql = f"SELECT {columns} FROM {qn(meta.db_table)} WHERE {where} ORDER BY {qn(meta.pk.column)} LIMIT 1"  # noqa: S608
+        _known_sql[names] = sql
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [equal[c] for c in names])
+        row = cursor.fetchone()
+    return None if row is None else Petitioner.from_db(connection.alias, list(_KNOWN_COLUMNS), row)
+
+
 def petitioner_upsert(*, data: PetitionerInput) -> tuple[Petitioner, bool]:
     """Reuse the petitioner known by the same ID number (blind index); otherwise create one.
 
@@ -63,9 +88,9 @@ def petitioner_upsert(*, data: PetitionerInput) -> tuple[Petitioner, bool]:
     phone_hash = crypto.blind_index("phone", data.phone)
     existing = None
     if id_hash:
-        existing = Petitioner.objects.filter(id_number_hash=id_hash).first()
+        existing = _known_petitioner(id_number_hash=id_hash)
     elif phone_hash and data.name:
-        existing = Petitioner.objects.filter(phone_hash=phone_hash, name=data.name).first()
+        existing = _known_petitioner(phone_hash=phone_hash, name=data.name)
     if existing is not None:
         changed = []
         if data.phone and existing.phone_hash != phone_hash:
@@ -93,7 +118,7 @@ def petitioner_upsert(*, data: PetitionerInput) -> tuple[Petitioner, bool]:
         address_enc=crypto.encrypt(data.address),
         address_masked=mask_address(data.address),
     )
-    created.save(force_insert=True)
+    insert(created)
     return created, True
 
 
@@ -156,7 +181,7 @@ def contact_register(*, data: ContactInput, actor: Any, token: Any = None) -> Co
                 text="\n".join((data.title, data.request, data.facts, data.reasons)),
             )
             year = timezone.localtime(received_at).year
-            matter = Matter.objects.create(
+            matter = Matter(
                 number=next_matter_number(scope=unit.region.code, year=year),
                 title=data.title.strip(),
                 matter_type=data.matter_type,
@@ -173,9 +198,10 @@ def contact_register(*, data: ContactInput, actor: Any, token: Any = None) -> Co
                 status=MatterStatus.NOT_ACCEPTED if final else MatterStatus.REGISTERED,
                 final_matter=final,
             )
+            insert(matter)
             ordinal = 1
             is_repeat = False
-        contact = Contact.objects.create(
+        contact = Contact(
             matter=matter,
             ordinal=ordinal,
             channel=data.channel,
@@ -195,9 +221,10 @@ def contact_register(*, data: ContactInput, actor: Any, token: Any = None) -> Co
             is_repeat=is_repeat,
             region_code=region.code,
         )
+        insert(contact)
         for party in parties.values():
             party.contact = contact
-        ContactPetitioner.objects.bulk_create(list(parties.values()))
+        insert(*parties.values())
         if is_repeat:
             record_event(
                 actor=actor,

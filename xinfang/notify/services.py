@@ -39,6 +39,7 @@ from xinfang.audit.services import events_batched, record_event
 from xinfang.core import crypto
 from xinfang.core.errors import ValidationFailed
 from xinfang.core.pii import clean_phone, mask_phone
+from xinfang.core.rows import insert
 
 from .backends import Backend, DeliveryError, Message, get_backend
 from .courier import Courier
@@ -119,7 +120,7 @@ def notify(
         notification.next_attempt_at = now + _lease()
     # savepoint=False: join the caller's transaction without a savepoint; alone it is its own transaction.
     with transaction.atomic(savepoint=False):
-        notification.save(force_insert=True)
+        insert(notification)
         record_event(
             actor=actor,
             verb="notify.queued",
