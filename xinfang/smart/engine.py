@@ -1,5 +1,5 @@
-"""Loads the deployment's category model once per process (reloaded when the file changes). Every failure
-degrades to "no suggestion": registration never depends on it."""
+"""Loads the deployment's models once per process (reloaded when the file changes): the category model and
+the 判重 term statistics. Every failure degrades to "no suggestion": registration never depends on them."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 from django.conf import settings
 
 from xinfang.nlp.classify import CategoryClassifier
+from xinfang.nlp.dedup.live import TermIndex
 from xinfang.nlp.errors import NlpError
 
 log = logging.getLogger(__name__)
@@ -45,3 +46,24 @@ def model_version() -> str:
         return f"category@{int(os.stat(path).st_mtime)}"
     except OSError:
         return ""
+
+
+def dedup_terms_path() -> Path:
+    return Path(settings.XINFANG_MODEL_DIR) / "dedup.terms"
+
+
+def dedup_terms_mtime() -> float | None:
+    try:
+        return os.stat(dedup_terms_path()).st_mtime
+    except OSError:
+        return None
+
+
+def load_dedup_terms() -> TermIndex | None:
+    """A fresh copy of the 判重 term index written by ``smart_train`` (the caller adds new contacts to it)."""
+    try:
+        return TermIndex.load(dedup_terms_path())
+    except NlpError as exc:
+        if dedup_terms_mtime() is not None:
+            log.warning("判重 term statistics not loaded: %s", exc)
+        return None

@@ -75,7 +75,7 @@ def suggest(
         except NlpError as exc:
             out["notes"].append(f"类型筛查不可用：{exc}")
         try:
-            out["same_problem"] = same_problem(actor, full)
+            out["same_problem"] = same_problem(actor, full, title=title)
         except NlpError as exc:
             out["notes"].append(f"内容判重不可用：{exc}")
     if id_number or phone or name:

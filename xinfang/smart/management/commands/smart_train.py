@@ -2,13 +2,14 @@ from django.core.management.base import BaseCommand
 
 from xinfang.nlp.errors import NlpError
 from xinfang.smart import engine
+from xinfang.smart.duplicates import term_index_build
 from xinfang.smart.services import accuracy_report, corrections_since_model, train_from_decided_matters
 
 
 class Command(BaseCommand):
     help = (
         "用本单位已分类的信访件训练内容分类模型"
-        "（--if-missing 仅在无模型时；--if-corrections N 累计N次纠正后重训；--report 采纳率）"
+        "，并统计判重词频（--if-missing 仅在无模型时；--if-corrections N 累计N次纠正后重训；--report 采纳率）"
     )
 
     def add_arguments(self, parser):
@@ -23,15 +24,30 @@ class Command(BaseCommand):
             return
         if if_missing and engine.model_path().exists():
             self.stdout.write("分类模型已存在，跳过训练。")
+            if not engine.dedup_terms_path().exists():
+                self._dedup()
             return
         if if_corrections and corrections_since_model() < if_corrections:
             self.stdout.write(f"纠正 {corrections_since_model()} 次，未达 {if_corrections} 次，不重训。")
             return
         try:
             result = train_from_decided_matters()
+            self.stdout.write(
+                f"已训练：{result['rows']} 件，用时 {result['train_seconds']} 秒 → {engine.model_path()}"
+            )
         except NlpError as exc:
             self.stdout.write(f"未训练：{exc}")
+        self._dedup()
+
+    def _dedup(self) -> None:
+        # 判重 statistics come from every contact (categorised or not); without them the live look-up uses
+        # the MinHash index and exact overlap only.
+        try:
+            r = term_index_build()
+        except NlpError as exc:
+            self.stdout.write(f"未统计判重词频：{exc}")
             return
         self.stdout.write(
-            f"已训练：{result['rows']} 件，用时 {result['train_seconds']} 秒 → {engine.model_path()}"
+            f"判重词频：{r['contacts']} 件（词频取自 {r['documents']} 件），"
+            f"{r['bytes_per_contact']} 字节/件，用时 {r['seconds']} 秒 → {r['path']}"
         )
