@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from xinfang.audit.services import record_event
 from xinfang.core.rows import insert
+from xinfang.deadlines.engine import DueDate
 from xinfang.deadlines.services import compute_clock_due, due_at_for
 
 from .models import AlertLevel, Clock, ClockState, Matter
@@ -31,9 +32,20 @@ def local_today(now: dt.datetime | None = None) -> dt.date:
 
 
 def clock_start(
-    *, matter: Matter, kind: str, start: dt.date, actor: Any, assignment: Any = None, days: int | None = None
+    *,
+    matter: Matter,
+    kind: str,
+    start: dt.date,
+    actor: Any,
+    assignment: Any = None,
+    days: int | None = None,
+    due: DueDate | None = None,
 ) -> Clock:
-    due = compute_clock_due(region_code=matter.region_code, clock=kind, start=start, days=days)
+    """Start the ``kind`` clock of ``matter`` counted from ``start``. ``due`` is
+    ``compute_clock_due(region_code=matter.region_code, clock=kind, start=start, days=days)`` when the caller
+    computed it already (registration does, before taking its locks)."""
+    if due is None:
+        due = compute_clock_due(region_code=matter.region_code, clock=kind, start=start, days=days)
     label = CLOCK_LABELS.get(kind, kind)
     if kind == "assigned" and days:
         label = f"交办办理期限（{days}日）"

@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import json
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from ninja import Field, Router, Schema, Status
 
 from xinfang.accounts.models import ApiToken
@@ -73,9 +73,7 @@ def _to_input(data: dict) -> ContactInput:
     return ContactInput(**{**data, "petitioners": people})
 
 
-def _register(request: ApiRequest, data: dict) -> ContactOut:
-    token = request.auth if isinstance(request.auth, ApiToken) else None
-    contact = contact_register(data=_to_input(data), actor=request.auth, token=token)
+def _out(contact) -> ContactOut:
     return ContactOut(
         matter_number=contact.matter.number,
         contact_id=contact.pk,
@@ -83,6 +81,14 @@ def _register(request: ApiRequest, data: dict) -> ContactOut:
         status=contact.matter.status,
         is_repeat=contact.is_repeat,
     )
+
+
+def _register(request: ApiRequest, data: dict, also_in_transaction=None) -> ContactOut:
+    token = request.auth if isinstance(request.auth, ApiToken) else None
+    contact = contact_register(
+        data=_to_input(data), actor=request.auth, token=token, also_in_transaction=also_in_transaction
+    )
+    return _out(contact)
 
 
 @router.post(
@@ -112,30 +118,30 @@ def register_contact(request: ApiRequest, payload: ContactIn):
     def earlier() -> IdempotencyRecord | None:
         return IdempotencyRecord.objects.filter(token=token, key=key).first()
 
+    def write_record(contact) -> None:
+        # Inside the registration's transaction: the petition and its record commit together or not at all.
+        response = _out(contact).dict()
+        insert(
+            IdempotencyRecord(token=token, key=key, body_hash=body_hash, status_code=201, response=response)
+        )
+
     # Optimistic: no look-up first. A new key (nearly every request) costs one INSERT; a used key makes that
     # INSERT fail on the (token, key) unique constraint, the registration rolls back with it, and the first
     # result is replayed — whether the first request committed long ago or a moment ago on another worker.
     try:
-        with transaction.atomic():
-            out = _register(request, data)
-            # Same transaction: the petition and its idempotency record commit together or not at all.
-            insert(
-                IdempotencyRecord(
-                    token=token, key=key, body_hash=body_hash, status_code=201, response=out.dict()
-                )
-            )
+        out = _register(request, data, also_in_transaction=write_record)
     except IntegrityError:
-        record = earlier()
-        if record is None:  # not a retry: a real integrity failure, surface it
+        first = earlier()
+        if first is None:  # not a retry: a real integrity failure, surface it
             raise
-        return replay(record)
+        return replay(first)
     except ServiceError:
         # A retry is answered from its key even when registering it again would now be refused (e.g. the
         # matter it attached to has moved on, or a changed body is also invalid): the key decides first.
-        record = earlier()
-        if record is None:
+        first = earlier()
+        if first is None:
             raise
-        return replay(record)
+        return replay(first)
     return Status(201, out)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from django.db import connection, transaction
@@ -22,6 +23,7 @@ from xinfang.core.errors import PermissionDenied, ValidationFailed
 from xinfang.core.memo import TtlCache
 from xinfang.core.pii import mask_address, mask_id_number, mask_phone
 from xinfang.core.rows import insert
+from xinfang.deadlines.services import compute_clock_due
 from xinfang.org.models import Region, Unit, UnitKind
 from xinfang.org.selectors import region_by_code
 
@@ -80,52 +82,65 @@ def _known_petitioner(**equal: str) -> Petitioner | None:
     return None if row is None else Petitioner.from_db(connection.alias, list(_KNOWN_COLUMNS), row)
 
 
-def petitioner_upsert(*, data: PetitionerInput) -> tuple[Petitioner, bool]:
-    """Reuse the petitioner known by the same ID number (blind index); otherwise create one.
-
-    Returns the petitioner and whether it was created by this call."""
-    id_hash = crypto.blind_index("id_number", data.id_number)
-    phone_hash = crypto.blind_index("phone", data.phone)
-    existing = None
-    if id_hash:
-        existing = _known_petitioner(id_number_hash=id_hash)
-    elif phone_hash and data.name:
-        existing = _known_petitioner(phone_hash=phone_hash, name=data.name)
-    if existing is not None:
-        changed = []
-        if data.phone and existing.phone_hash != phone_hash:
-            existing.phone_enc, existing.phone_hash = crypto.encrypt(data.phone), phone_hash
-            existing.phone_masked = mask_phone(data.phone)
-            changed += ["phone_enc", "phone_hash", "phone_masked"]
-        if data.address and not existing.address_enc:
-            existing.address_enc, existing.address_masked = (
-                crypto.encrypt(data.address),
-                mask_address(data.address),
-            )
-            changed += ["address_enc", "address_masked"]
-        if changed:
-            existing.save(update_fields=changed)
-        return existing, False
-    created = Petitioner(
+def petitioner_sealed(data: PetitionerInput) -> Petitioner:
+    """``data`` as a new, unsaved row: blind indexes, ciphertexts and masks. Pure work, no database — a
+    registration does it before its transaction so that none of it runs under the write/number locks."""
+    return Petitioner(
         kind=data.kind,
         name=data.name,
         id_number_enc=crypto.encrypt(data.id_number),
-        id_number_hash=id_hash,
+        id_number_hash=crypto.blind_index("id_number", data.id_number),
         id_number_masked=mask_id_number(data.id_number),
         phone_enc=crypto.encrypt(data.phone),
-        phone_hash=phone_hash,
+        phone_hash=crypto.blind_index("phone", data.phone),
         phone_masked=mask_phone(data.phone),
         address_enc=crypto.encrypt(data.address),
         address_masked=mask_address(data.address),
     )
-    insert(created)
-    return created, True
 
 
-def contact_register(*, data: ContactInput, actor: Any, token: Any = None) -> Contact:
+def petitioner_upsert(*, data: PetitionerInput, sealed: Petitioner | None = None) -> tuple[Petitioner, bool]:
+    """Reuse the petitioner known by the same ID number (blind index); otherwise create one.
+
+    ``sealed`` is ``petitioner_sealed(data)`` when the caller prepared it already. Returns the petitioner and
+    whether it was created by this call."""
+    row = sealed if sealed is not None else petitioner_sealed(data)
+    existing = None
+    if row.id_number_hash:
+        existing = _known_petitioner(id_number_hash=row.id_number_hash)
+    elif row.phone_hash and data.name:
+        existing = _known_petitioner(phone_hash=row.phone_hash, name=data.name)
+    if existing is not None:
+        changed = []
+        if data.phone and existing.phone_hash != row.phone_hash:
+            existing.phone_enc, existing.phone_hash = row.phone_enc, row.phone_hash
+            existing.phone_masked = row.phone_masked
+            changed += ["phone_enc", "phone_hash", "phone_masked"]
+        if data.address and not existing.address_enc:
+            existing.address_enc, existing.address_masked = row.address_enc, row.address_masked
+            changed += ["address_enc", "address_masked"]
+        if changed:
+            existing.save(update_fields=changed)
+        return existing, False
+    insert(row)
+    return row, True
+
+
+def contact_register(
+    *,
+    data: ContactInput,
+    actor: Any,
+    token: Any = None,
+    also_in_transaction: Callable[[Contact], object] | None = None,
+) -> Contact:
     """Register one 信访件. A new matter is opened and numbered, or — with ``attach_to`` — the contact joins
     an existing matter as a repeat petition (重复信访). The routing clock (Art 22, 15 days) starts for matters
-    registered at a petition bureau; a direct receipt elsewhere starts the notice clock (Art 23¶2)."""
+    registered at a petition bureau; a direct receipt elsewhere starts the notice clock (Art 23¶2).
+
+    ``also_in_transaction(contact)`` runs last inside the registration's transaction (the API writes its
+    idempotency record there): both commit or neither. Checks, encryption and the due date are done before
+    the transaction begins, so the database's write lock (SQLite) and the number counter's row lock are
+    held for the statements only."""
     unit = _actor_unit(actor)
     if not actor.has_role(*REGISTRAR_ROLES):
         raise PermissionDenied("role_required", "您没有登记信访件的权限")
@@ -148,17 +163,26 @@ def contact_register(*, data: ContactInput, actor: Any, token: Any = None) -> Co
     if received_at > timezone.now() + dt.timedelta(minutes=5):
         raise ValidationFailed("received_in_future", "收到时间不能晚于当前时间", field="received_at")
 
-    # savepoint=False: when the API wraps this in its own transaction, a failure rolls back the whole request
-    # anyway, and the savepoint would cost two statements on every registration. The events (matter, clock,
-    # notification) go in one INSERT at the end of the block, inside the transaction.
-    with transaction.atomic(savepoint=False), events_batched():
+    sealed = [petitioner_sealed(person) for person in data.petitioners]
+    start = timezone.localtime(received_at).date()
+    # Art 22¶1 for petition bureaus; Art 23¶2 for an organ that receives a petition directly.
+    kind = "routing" if unit.kind == UnitKind.BUREAU else "notice"
+    due = None
+    if not data.attach_to and (kind == "routing" or not data.identity_unclear):
+        due = compute_clock_due(region_code=region.code, clock=kind, start=start)
+
+    # Normally the outermost transaction (the API no longer wraps it: its idempotency record goes in through
+    # also_in_transaction), so no savepoint is spent; nested in a caller's transaction it keeps one, so a
+    # failed registration (e.g. a used Idempotency-Key) leaves the caller's transaction usable. The events
+    # (matter, clock, notification) go in one INSERT at the end of the block, inside the transaction.
+    with transaction.atomic(), events_batched():
         # Petitioners first: the matter-number counter row (locked from the draw until commit) is then held
         # for as few statements as possible. The same person listed twice is one party.
         parties: dict[int, ContactPetitioner] = {}
         known: set[int] = set()  # petitioners seen before this registration (only they can have history)
         phones: dict[int, str] = {}  # in hand for the registration SMS: no query afterwards
-        for person in data.petitioners:
-            petitioner, is_new = petitioner_upsert(data=person)
+        for person, row in zip(data.petitioners, sealed, strict=True):
+            petitioner, is_new = petitioner_upsert(data=person, sealed=row)
             if not is_new:
                 known.add(petitioner.pk)
             if person.phone:  # petitioner_upsert stored it: the number on record from now on
@@ -261,16 +285,20 @@ def contact_register(*, data: ContactInput, actor: Any, token: Any = None) -> Co
                     reason=f"同一事实和理由已经复核终结（原事项{final.number}），依据《信访工作条例》"
                     "第三十六条第三款不再受理",
                 )
-                return contact
+                return _finish(contact, also_in_transaction)
             # The matter is new: its petitioners are exactly this contact's parties.
             notify_phones(
                 matter=matter, phones=phones.values(), template="matter_registered", context={}, actor=actor
             )
-            start = timezone.localtime(received_at).date()
-            # Art 22¶1 for petition bureaus; Art 23¶2 for an organ that receives a petition directly.
-            kind = "routing" if unit.kind == UnitKind.BUREAU else "notice"
-            if kind == "routing" or not data.identity_unclear:
-                clock_start(matter=matter, kind=kind, start=start, actor=actor)
+            if due is not None:
+                clock_start(matter=matter, kind=kind, start=start, actor=actor, due=due)
+        _finish(contact, also_in_transaction)
+    return contact
+
+
+def _finish(contact: Contact, also: Callable[[Contact], object] | None) -> Contact:
+    if also is not None:
+        also(contact)
     return contact
 
 
