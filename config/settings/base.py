@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from . import env
 
@@ -108,6 +109,30 @@ def database_from_env(default_sqlite: Path) -> dict:
 
 
 DATABASES = {"default": database_from_env(VAR_DIR / "xinfang.sqlite3")}
+
+
+def cache_from_env(default_dir: Path) -> dict:
+    """The cache every worker process shares: the portal's rate limits and the deadline-rule version token
+    must be the same in all gunicorn workers, or each worker counts and invalidates on its own.
+
+    XINFANG_CACHE_URL: ``redis://host:6379/0`` (atomic counters; several machines), ``locmem`` (one process
+    only), or unset — a file cache under VAR_DIR/cache that the workers of one machine share."""
+    url = env.get("XINFANG_CACHE_URL") or ""
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        backend = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url}
+    elif url == "locmem":
+        backend = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    elif url:
+        raise ImproperlyConfigured(f"XINFANG_CACHE_URL 应为 redis://…、locmem 或留空：{url!r}")
+    else:
+        backend = {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(default_dir),
+        }
+    return {"default": backend}
+
+
+CACHES = cache_from_env(VAR_DIR / "cache")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

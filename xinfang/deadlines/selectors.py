@@ -14,6 +14,7 @@ With ``DummyCache`` there is no shared token and other processes only see edits 
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from dataclasses import replace
 from datetime import date
@@ -27,6 +28,9 @@ from .holidays import REGION_PREFIX_RE
 from .models import CalendarDay, ClockKind, DeadlineRule
 
 VERSION_KEY = "xinfang:deadlines:version"
+# How often a process looks at the shared version token: an edit made in another process is seen within this
+# many seconds (a shared file/Redis cache read on every clock start cost ~1 ms a registration).
+VERSION_CHECK_SECONDS = 1.0
 _MAX_CALENDARS = 2048  # distinct region codes kept per process; a county-level deployment needs a handful
 
 
@@ -36,6 +40,7 @@ class _Local:
         self.calendars: dict[str, WorkCalendar] = {}
         self.rules: dict[tuple[str, str], PeriodRule] | None = None
         self.dirty = False  # an edit in a transaction that has not ended yet
+        self.checked_at = float("-inf")  # monotonic time of the last look at the shared version token
 
 
 _local = _Local()
@@ -70,6 +75,7 @@ def clear_cache() -> None:
         _clear_local()
         _local.version = None
         _local.dirty = False
+        _local.checked_at = float("-inf")
 
 
 def _cache_usable() -> bool:
@@ -77,10 +83,13 @@ def _cache_usable() -> bool:
         if _local.dirty and not transaction.get_connection().in_atomic_block:
             _clear_local()  # the editing transaction ended (commit or rollback): start afresh
             _local.dirty = False
-        token = cache.get(VERSION_KEY)
-        if token != _local.version:
-            _clear_local()
-            _local.version = token
+        now = time.monotonic()
+        if now - _local.checked_at >= VERSION_CHECK_SECONDS:
+            _local.checked_at = now
+            token = cache.get(VERSION_KEY)
+            if token != _local.version:
+                _clear_local()
+                _local.version = token
         return not _local.dirty
 
 
