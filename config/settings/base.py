@@ -182,6 +182,8 @@ XINFANG_DUPLICATE_MIN_SCORE = float(env.get("XINFANG_DUPLICATE_MIN_SCORE") or 0.
 # X-Forwarded-For is believed when the portal's rate limits identify a client. Empty (the default):
 # REMOTE_ADDR alone — behind a proxy every citizen would then share the proxy's limits.
 XINFANG_PORTAL_TRUSTED_PROXIES = env.listing("XINFANG_PORTAL_TRUSTED_PROXIES")
+# The unit (id) that registers portal submissions; unset: the active bureau with the widest jurisdiction.
+XINFANG_PORTAL_UNIT = int(env.get("XINFANG_PORTAL_UNIT") or 0) or None
 
 # --- Notifications (xinfang.notify) ---------------------------------------------------------------------
 # Dotted paths of the delivery backends. SMS defaults to the file outbox (VAR_DIR/outbox/sms.jsonl) until a
