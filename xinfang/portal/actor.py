@@ -4,6 +4,7 @@ staff user. It carries what ``contact_register`` and ``record_event`` read from 
 from __future__ import annotations
 
 from django.conf import settings
+from django.db.models.functions import Length
 
 from xinfang.org.models import Unit, UnitKind
 
@@ -41,8 +42,8 @@ def portal_unit() -> Unit | None:
         unit = bureaus.filter(pk=configured).first()
         if unit is not None:
             return unit
-    candidates = sorted(bureaus, key=lambda u: (len(u.region.prefix), u.pk))
-    return candidates[0] if candidates else None
+    # One ordered query (a province lists hundreds of bureaus; the page asks on every submission).
+    return bureaus.order_by(Length("region__prefix"), "pk").first()
 
 
 def portal_actor() -> PortalActor | None:
