@@ -178,6 +178,11 @@ XINFANG_MODEL_DIR = Path(env.get("XINFANG_MODEL_DIR") or VAR_DIR / "models")
 # 判重: how far back and how similar a contact must be to be offered as "the same matter".
 XINFANG_DUPLICATE_WINDOW_DAYS = env.integer("XINFANG_DUPLICATE_WINDOW_DAYS", 365)
 XINFANG_DUPLICATE_MIN_SCORE = float(env.get("XINFANG_DUPLICATE_MIN_SCORE") or 0.35)
+# Candidates scoring up to this much below the 判重 threshold are shown as "possibly related" (供参考): the
+# registrar still sees the hard cases, and the verdicts on them let the threshold move down (smart_train).
+XINFANG_DUPLICATE_NEAR_MARGIN = float(env.get("XINFANG_DUPLICATE_NEAR_MARGIN") or 0.15)
+# Precision the tuned threshold must keep on the registrars' verdicts.
+XINFANG_DUPLICATE_TARGET_PRECISION = float(env.get("XINFANG_DUPLICATE_TARGET_PRECISION") or 0.9)
 # Public portal (阳光信访): reverse proxies (addresses or CIDR networks, comma-separated) whose
 # X-Forwarded-For is believed when the portal's rate limits identify a client. Empty (the default):
 # REMOTE_ADDR alone — behind a proxy every citizen would then share the proxy's limits.

@@ -77,18 +77,34 @@
       (s.explanation || []).forEach((line) => scr.appendChild(el("div", line, "muted")));
     }
     const dup = byId("suggest-dup"); dup.innerHTML = "";
-    const rows = (data.same_problem || []).concat(data.same_petitioner || []);
-    if (rows.length) {
-      dup.appendChild(el("h3", "可能是同一事项（判重）"));
+    const rejected = byId("id_duplicate_rejected");
+    const rejectedSet = () => new Set(rejected.value.split(",").filter(Boolean));
+    // 并入 confirms a candidate; 不是同一事项 records a rejection — both teach the 判重 threshold.
+    function candidates(title, rows) {
+      if (!rows.length) return;
+      dup.appendChild(el("h3", title));
       const ul = el("ul");
       rows.forEach((r) => {
-        const li = el("li", r.matter_number + "　" + r.title + "　" + (r.reason || (r.matched_by || []).join("、")) + " ");
+        const score = typeof r.score === "number" ? "（" + Math.round(r.score * 100) + "%）" : "";
+        const li = el("li", r.matter_number + "　" + r.title + score + "　" + (r.reason || (r.matched_by || []).join("、")) + " ");
         li.appendChild(pick(el("button", "并入"), () => { byId("id_attach_to").value = r.matter_number; }));
+        if (typeof r.score === "number") {
+          li.appendChild(document.createTextNode(" "));
+          const no = pick(el("button", rejectedSet().has(r.matter_number) ? "已否定" : "不是同一事项"), () => {
+            const set = rejectedSet(); set.add(r.matter_number); rejected.value = Array.from(set).join(",");
+            no.textContent = "已否定"; no.disabled = true;
+            if (byId("id_attach_to").value === r.matter_number) byId("id_attach_to").value = "";
+          });
+          no.dataset.reject = r.matter_number;
+          li.appendChild(no);
+        }
         (r.passages || []).forEach((p) => li.appendChild(el("div", "重合：“" + p + "”", "muted")));
         ul.appendChild(li);
       });
       dup.appendChild(ul);
     }
+    candidates("可能是同一事项（判重）", (data.same_problem || []).concat(data.same_petitioner || []));
+    candidates("可能相关（低于判重阈值，供参考）", data.possibly_related || []);
     byId("suggest-notes").textContent = (data.notes || []).join("；");
     panel.hidden = !(cat.childNodes.length || scr.childNodes.length || dup.childNodes.length || byId("suggest-notes").textContent);
   }

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 
-from django.db import IntegrityError
+from django.db import DatabaseError, IntegrityError
 from ninja import Field, Router, Schema, Status
 
 from xinfang.accounts.models import ApiToken
@@ -14,6 +15,7 @@ from xinfang.cases.models import MatterType
 from xinfang.core.errors import Conflict, ServiceError, ValidationFailed
 from xinfang.core.http import ApiRequest
 from xinfang.core.rows import insert
+from xinfang.smart.services import record_decisions
 
 from . import selectors
 from .models import Channel, IdempotencyRecord
@@ -21,6 +23,9 @@ from .services import contact_register
 from .validation import ContactInput, PetitionerInput
 
 router = Router(tags=["登记"])
+log = logging.getLogger(__name__)
+#: Request fields about the suggestion shown, not about the petition (not passed to the registration).
+SUGGESTION_FIELDS = ("suggestion_id", "duplicate_rejected")
 
 
 class PetitionerIn(Schema):
@@ -51,6 +56,12 @@ class ContactIn(Schema):
     accused_unit_id: int | None = None
     is_litigation: bool = False
     external_ref: str = Field("", max_length=60, description="来源系统编号，如12345工单号")
+    suggestion_id: int | None = Field(
+        None, description="登记前取得的智能建议编号（POST /suggestions），用于留存采纳情况"
+    )
+    duplicate_rejected: list[str] = Field(
+        [], description="登记员否定的判重候选事项编号（“不是同一事项”），用于调整判重阈值"
+    )
 
 
 class ContactOut(Schema):
@@ -85,9 +96,21 @@ def _out(contact) -> ContactOut:
 
 def _register(request: ApiRequest, data: dict, also_in_transaction=None) -> ContactOut:
     token = request.auth if isinstance(request.auth, ApiToken) else None
+    fields = {k: v for k, v in data.items() if k not in SUGGESTION_FIELDS}
     contact = contact_register(
-        data=_to_input(data), actor=request.auth, token=token, also_in_transaction=also_in_transaction
+        data=_to_input(fields), actor=request.auth, token=token, also_in_transaction=also_in_transaction
     )
+    if data.get("suggestion_id"):
+        # After the registration committed: a failure here loses a statistic, never the petition.
+        try:
+            record_decisions(
+                suggestion_id=data["suggestion_id"],
+                contact=contact,
+                actor=request.auth,
+                rejected=data.get("duplicate_rejected") or (),
+            )
+        except DatabaseError:
+            log.exception("suggestion decisions not recorded for contact %s", contact.pk)
     return _out(contact)
 
 

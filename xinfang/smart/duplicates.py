@@ -4,7 +4,9 @@ Candidates come from an in-process MinHash-LSH index over every contact's text (
 ``smart_train`` has written the deployment's term statistics (``var/models/dedup.terms``), from the postings
 of each contact's rarest jieba words (the same 小区 or company told in other words). Both indexes are
 refreshed incrementally from the database. Candidates the registrar may not see are dropped, the rest scored
-by the 11-feature verifier of :mod:`xinfang.nlp.dedup.detector` at its cross-validated threshold.
+by the 11-feature verifier of :mod:`xinfang.nlp.dedup.detector` at its threshold: the cross-validated one it
+ships with, or the one ``smart_train`` tuned from the registrars' verdicts (``engine.duplicate_threshold``).
+Candidates just below it are returned too, marked ``near``, so the registrar sees them as "possibly related".
 
 Without term statistics (never trained, unreadable file) the look-up degrades to the LSH candidates and
 exact overlap (``XINFANG_DUPLICATE_MIN_SCORE``): registration never depends on a model file.
@@ -137,9 +139,12 @@ def _days(a: float, b: float) -> float:
     return abs(a - b) / 86_400
 
 
-def same_problem(actor: Any, text: str, *, title: str = "", limit: int = 5) -> list[dict[str, Any]]:
+def same_problem(
+    actor: Any, text: str, *, title: str = "", limit: int = 5, near_limit: int = 3
+) -> list[dict[str, Any]]:
     """Earlier contacts about the same problem, best first, each with its score, the reason (overlap, shared
-    key words) and the overlapping passages. ``text`` is the whole text (title included)."""
+    key words) and the overlapping passages. ``text`` is the whole text (title included). Up to ``limit``
+    above the threshold, then up to ``near_limit`` just below it, marked ``near`` (possibly related)."""
     now = timezone.now().timestamp()
     window = settings.XINFANG_DUPLICATE_WINDOW_DAYS
     q_profile: live.Profile | None = None
@@ -185,7 +190,10 @@ def same_problem(actor: Any, text: str, *, title: str = "", limit: int = 5) -> l
     unique: dict[str, dict[str, Any]] = {}
     for f in found:
         unique.setdefault(f["matter_number"], f)
-    shown = list(unique.values())[:limit]
+    ranked = list(unique.values())
+    shown = [f for f in ranked if not f.get("near")][:limit] + [f for f in ranked if f.get("near")][
+        :near_limit
+    ]
     for f in shown:  # difflib is the slow part: only for what is shown
         f["passages"] = passages(minhash.dedup_form(text), minhash.dedup_form(f.pop("_text")))[:3]
     return shown
@@ -200,6 +208,7 @@ def _row(row: Contact, score: float, reason: str, text: str) -> dict[str, Any]:
         "score": round(score, 3),
         "reason": reason,
         "terms": [],
+        "near": False,
         "_text": text,
     }
 
@@ -225,6 +234,8 @@ def _verified(
     profiles: dict[int, live.Profile],
 ) -> list[dict[str, Any] | None]:
     verifier = default_verifier()
+    threshold = engine.duplicate_threshold()
+    floor = max(0.0, threshold - settings.XINFANG_DUPLICATE_NEAR_MARGIN)
     q_form = minhash.dedup_form(text)
     q_tform = minhash.dedup_form(title) or q_form[:30]
     q_char, q_tchar = stats.char_vector(q_form), stats.char_vector(q_tform)
@@ -247,7 +258,7 @@ def _verified(
             q_title_char=q_tchar,
         )
         p = verifier.probability(vals)
-        if p < verifier.threshold:
+        if p < floor:
             out.append(None)
             continue
         f = live.features_dict(vals)
@@ -259,5 +270,7 @@ def _verified(
             parts.append(f"共同关键词：{'、'.join(words)}")
         r = _row(row, p, f"内容相似（{'；'.join(parts)}）", other)
         r["terms"] = words
+        r["near"] = p < threshold
+        r["threshold"] = round(threshold, 3)
         out.append(r)
     return out

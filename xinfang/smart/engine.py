@@ -1,8 +1,10 @@
 """Loads the deployment's models once per process (reloaded when the file changes): the category model and
-the 判重 term statistics. Every failure degrades to "no suggestion": registration never depends on them."""
+the 判重 term statistics and threshold. Every failure degrades to "no suggestion": registration never
+depends on them."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -11,6 +13,7 @@ from pathlib import Path
 from django.conf import settings
 
 from xinfang.nlp.classify import CategoryClassifier
+from xinfang.nlp.dedup.detector import default_verifier
 from xinfang.nlp.dedup.live import TermIndex
 from xinfang.nlp.errors import NlpError
 
@@ -67,3 +70,33 @@ def load_dedup_terms() -> TermIndex | None:
         if dedup_terms_mtime() is not None:
             log.warning("判重 term statistics not loaded: %s", exc)
         return None
+
+
+def dedup_threshold_path() -> Path:
+    return Path(settings.XINFANG_MODEL_DIR) / "dedup.threshold.json"
+
+
+_threshold: tuple[tuple[Path, float | None], float] | None = None
+
+
+def duplicate_threshold() -> float:
+    """The 判重 operating threshold: the one tuned from registrars' verdicts (``smart_train``) when written,
+    else the verifier's shipped one. Re-read when the file changes; a broken file means the shipped one."""
+    global _threshold
+    path = dedup_threshold_path()
+    try:
+        mtime: float | None = os.stat(path).st_mtime_ns / 1e9
+    except OSError:
+        mtime = None
+    with _lock:
+        if _threshold is None or _threshold[0] != (path, mtime):
+            value = default_verifier().threshold
+            if mtime is not None:
+                try:
+                    tuned = float(json.loads(path.read_text(encoding="utf-8"))["threshold"])
+                    if 0.0 < tuned < 1.0:
+                        value = tuned
+                except (OSError, ValueError, KeyError, TypeError) as exc:
+                    log.warning("判重 threshold file ignored: %s", exc)
+            _threshold = ((path, mtime), value)
+        return _threshold[1]

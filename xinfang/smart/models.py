@@ -41,3 +41,29 @@ class Decision(models.Model):
     class Meta:
         verbose_name = "建议采纳记录"
         verbose_name_plural = "建议采纳记录"
+
+
+class DuplicateVerdict(models.Model):
+    """What the registrar said about one 判重 candidate shown: the labelled pairs that tune the threshold
+    (:mod:`xinfang.nlp.dedup.threshold`)."""
+
+    CONFIRMED, REJECTED, IGNORED = "confirmed", "rejected", "ignored"
+    VERDICTS = [
+        (CONFIRMED, "确认同一事项（并入）"),
+        (REJECTED, "否定：不是同一事项"),
+        (IGNORED, "未表态，另立事项"),
+    ]
+    FLAG, NEAR = "flag", "near"
+    SHOWN_AS = [(FLAG, "判为可能重复"), (NEAR, "低于阈值，供参考")]
+
+    suggestion = models.ForeignKey(Suggestion, on_delete=models.CASCADE, related_name="duplicate_verdicts")
+    matter_number = models.CharField(max_length=32)
+    score = models.FloatField("判重概率")
+    threshold = models.FloatField("当时阈值")
+    shown_as = models.CharField(max_length=8, choices=SHOWN_AS)
+    verdict = models.CharField(max_length=12, choices=VERDICTS)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "判重判定"
+        verbose_name_plural = "判重判定"

@@ -5,25 +5,31 @@ Nothing here may stop a registration: every model failure becomes an empty sugge
 from __future__ import annotations
 
 import csv
+import json
 import logging
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from xinfang.cases.models import MatterType
 from xinfang.core.actors import as_user
 from xinfang.intake.models import Contact
 from xinfang.intake.selectors import petitioner_history
+from xinfang.nlp.dedup.detector import default_verifier
+from xinfang.nlp.dedup.threshold import ThresholdChoice, Verdict, tune
 from xinfang.nlp.errors import NlpError
 from xinfang.nlp.screening import screen
 from xinfang.nlp.training import train
 
 from . import engine
 from .duplicates import contact_text, same_problem
-from .models import Decision, Suggestion
+from .models import Decision, DuplicateVerdict, Suggestion
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +53,7 @@ def suggest(
         "screening": None,
         "same_petitioner": [],
         "same_problem": [],
+        "possibly_related": [],
         "notes": [],
     }
     if full:
@@ -75,7 +82,9 @@ def suggest(
         except NlpError as exc:
             out["notes"].append(f"类型筛查不可用：{exc}")
         try:
-            out["same_problem"] = same_problem(actor, full, title=title)
+            found = same_problem(actor, full, title=title)
+            out["same_problem"] = [f for f in found if not f["near"]]
+            out["possibly_related"] = [f for f in found if f["near"]]
         except NlpError as exc:
             out["notes"].append(f"内容判重不可用：{exc}")
     if id_number or phone or name:
@@ -95,8 +104,11 @@ def suggest(
     return out
 
 
-def record_decisions(*, suggestion_id: int | None, contact: Contact, actor: Any) -> list[Decision]:
-    """Compare what was suggested with what the registrar registered; store one decision per field."""
+def record_decisions(
+    *, suggestion_id: int | None, contact: Contact, actor: Any, rejected: Sequence[str] = ()
+) -> list[Decision]:
+    """Compare what was suggested with what the registrar registered; store one decision per field, and one
+    判重 verdict per candidate shown (confirmed by attaching, rejected explicitly, or ignored)."""
     if not suggestion_id:
         return []
     suggestion = Suggestion.objects.filter(pk=suggestion_id, contact__isnull=True).first()
@@ -128,18 +140,76 @@ def record_decisions(*, suggestion_id: int | None, contact: Contact, actor: Any)
                 accepted=bool(s["litigation"]) == matter.is_litigation,
             )
         )
+    chosen = matter.number if contact.is_repeat else None
     offered = [d["matter_number"] for d in p.get("same_problem", []) + p.get("same_petitioner", [])]
     if offered:
-        chosen = matter.number if contact.is_repeat else None
         decisions.append(
             Decision(field="duplicate", suggested=offered, chosen=chosen, accepted=chosen in offered)
         )
+    verdicts = _duplicate_verdicts(p, chosen, set(rejected))
     with transaction.atomic():
         Suggestion.objects.filter(pk=suggestion.pk).update(contact=contact)
         for d in decisions:
             d.suggestion = suggestion
+        for v in verdicts:
+            v.suggestion = suggestion
         Decision.objects.bulk_create(decisions)
+        DuplicateVerdict.objects.bulk_create(verdicts)
     return decisions
+
+
+def _duplicate_verdicts(
+    payload: dict[str, Any], chosen: str | None, rejected: set[str]
+) -> list[DuplicateVerdict]:
+    """One verdict per same-problem candidate shown (verifier scores; same-petitioner rows have none)."""
+    out: list[DuplicateVerdict] = []
+    for shown_as, key in (
+        (DuplicateVerdict.FLAG, "same_problem"),
+        (DuplicateVerdict.NEAR, "possibly_related"),
+    ):
+        for c in payload.get(key, []):
+            number, score = c.get("matter_number"), c.get("score")
+            if not number or not isinstance(score, int | float) or "threshold" not in c:
+                continue  # the exact-overlap fallback's rows are not verifier probabilities
+            if number == chosen:
+                verdict = DuplicateVerdict.CONFIRMED
+            elif number in rejected:
+                verdict = DuplicateVerdict.REJECTED
+            else:
+                verdict = DuplicateVerdict.IGNORED
+            out.append(
+                DuplicateVerdict(
+                    matter_number=number,
+                    score=float(score),
+                    threshold=float(c["threshold"]),
+                    shown_as=shown_as,
+                    verdict=verdict,
+                )
+            )
+    return out
+
+
+def tune_duplicate_threshold(*, write: bool = True) -> ThresholdChoice:
+    """Choose the 判重 threshold from the registrars' verdicts and (``write``) install it atomically, so
+    every process picks it up (``engine.duplicate_threshold``). Too few verdicts: the shipped one stands."""
+    rows = DuplicateVerdict.objects.values_list("score", "verdict")
+    choice = tune(
+        default_verifier().threshold,
+        (Verdict(score, verdict) for score, verdict in rows.iterator()),
+        target_precision=settings.XINFANG_DUPLICATE_TARGET_PRECISION,
+    )
+    if write:
+        path = engine.dedup_threshold_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staging = path.with_suffix(".tmp")
+        staging.write_text(
+            json.dumps(
+                {**choice.as_dict(), "tuned_at": timezone.now().isoformat()}, ensure_ascii=False, indent=1
+            ),
+            encoding="utf-8",
+        )
+        staging.replace(path)
+    return choice
 
 
 def accuracy_report() -> dict[str, dict[str, float]]:

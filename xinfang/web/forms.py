@@ -30,6 +30,8 @@ class ContactForm(forms.Form):
     accused_unit_id = forms.IntegerField(label="被检举控告单位", required=False)
     attach_to = forms.CharField(label="并入已有事项（重复信访）", max_length=32, required=False)
     suggestion_id = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    # Matter numbers the registrar marked "不是同一事项" among the 判重 candidates (comma-separated).
+    duplicate_rejected = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 
     def __init__(self, *args, units=(), **kwargs):
         super().__init__(*args, **kwargs)

@@ -139,7 +139,10 @@ def register(request: StaffRequest) -> HttpResponse:
                 _attach_error(form, formset, exc)
             else:
                 record_decisions(
-                    suggestion_id=form.cleaned_data.get("suggestion_id"), contact=contact, actor=request.user
+                    suggestion_id=form.cleaned_data.get("suggestion_id"),
+                    contact=contact,
+                    actor=request.user,
+                    rejected=[n for n in form.cleaned_data.get("duplicate_rejected", "").split(",") if n],
                 )
                 verb = "已并入事项" if contact.is_repeat else "登记成功，事项编号"
                 messages.success(request, f"{verb} {contact.matter.number}")
