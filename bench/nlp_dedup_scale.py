@@ -39,10 +39,17 @@ def main() -> int:
         with (DATA / "hotspot_messages.csv").open(encoding="utf-8") as fh:
             texts_for_live = [(r["title"], r["body"]) for r in csv.DictReader(fh)]
         texts = [f"{t}\n{b}" for t, b in texts_for_live]
-        t0 = time.perf_counter()
-        base = minhash.signatures(texts)
-        rate = len(texts) / (time.perf_counter() - t0)
-        print(f"text → signature (normalise, shingle, 64 hashes), one core: {rate:,.0f} texts/s")
+        minhash.signatures(texts[:50])  # warm-up: the conversion tables load on first use
+        runs = []
+        for _ in range(3):  # best of 3: a shared machine's other tenants only ever slow a run down
+            t0 = time.perf_counter()
+            base = minhash.signatures(texts)
+            runs.append(time.perf_counter() - t0)
+        rate = len(texts) / min(runs)
+        print(
+            f"text → signature (normalise, shingle, 64 hashes), one core: {rate:,.0f} texts/s "
+            f"(best of 3; slowest {len(texts) / max(runs):,.0f}/s)"
+        )
         many = texts * max(1, 40_000 // max(1, len(texts)))
         t0 = time.perf_counter()
         par = minhash.signatures_parallel(many)

@@ -41,6 +41,45 @@ _SPACE_RE = re.compile(r"[ \t\u3000\xa0]+")
 _NEWLINES_RE = re.compile(r"\s*\n\s*")
 
 
+@lru_cache(maxsize=1)
+def _compat_re() -> tuple[re.Pattern[str], dict[str, str]]:
+    """The BMP characters NFKC changes on their own (full-width punctuation and letters, the ideographic
+    space, ①, …, ㎡, no-break space …) with their NFKC, for ``_nfkc``.
+
+    A character enters only when its NFKC has the same compatibility decomposition as itself and that
+    decomposition has no combining marks: replacing it then leaves the text's NFKD, and so its NFKC,
+    unchanged — only ordering-sensitive cases (combining marks) are left to the full NFKC."""
+    table: dict[str, str] = {}
+    for cp in range(0xA0, 0x10000):
+        c = chr(cp)
+        d = unicodedata.normalize("NFKC", c)
+        if d == c or not d or 0xD800 <= cp <= 0xDFFF:
+            continue
+        decomposed = unicodedata.normalize("NFKD", c)
+        if decomposed == unicodedata.normalize("NFKD", d) and not any(map(unicodedata.combining, decomposed)):
+            table[c] = d
+    return re.compile("[" + "".join(map(re.escape, table)) + "]"), table
+
+
+# The commonest of them in petitions, by count (，alone is about 70 % of the replacements).
+_COMMON_COMPAT = "，？！：）（；\xa0"
+
+
+def _nfkc(s: str) -> str:
+    """``unicodedata.normalize("NFKC", s)``, about 4× faster on Chinese petitions: nearly all of them contain
+    full-width punctuation, and NFKC over the whole text cost half of normalising it. The characters NFKC
+    would change on their own are replaced from a table; the full NFKC runs only when the result still fails
+    the quick "is normalised" check."""
+    if unicodedata.is_normalized("NFKC", s):
+        return s
+    pattern, table = _compat_re()
+    t = s
+    for c in _COMMON_COMPAT:  # str.replace is a C loop: most of the work, without a Python call per match
+        t = t.replace(c, table[c])
+    t = pattern.sub(lambda m: table[m[0]], t)
+    return t if unicodedata.is_normalized("NFKC", t) else unicodedata.normalize("NFKC", s)
+
+
 @dataclass(frozen=True, slots=True)
 class Normalized:
     text: str
@@ -83,7 +122,7 @@ def normalize(text: str | None, max_chars: int = MAX_CHARS, *, allow_empty: bool
     # Cut early (with slack for characters that normalisation removes) so huge inputs stay cheap.
     truncated = original_length > max_chars
     s = text[: max_chars * 2] if truncated else text
-    s = unicodedata.normalize("NFKC", s)
+    s = _nfkc(s)
     s = _XLSX_CR_RE.sub("", s)
     s = s.replace("\r\n", "\n").replace("\r", "\n")
     s = _CTRL_RE.sub("", s)

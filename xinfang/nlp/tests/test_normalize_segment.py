@@ -59,3 +59,24 @@ def test_content_words_drop_stopwords_and_noise() -> None:
     words = content_words("我们的A市小区，物业费123元太贵了！")
     assert "的" not in words and "A" not in words and "123" not in words
     assert "物业费" in words
+
+
+def test_fast_nfkc_equals_unicode_nfkc() -> None:
+    """normalize() replaces the characters NFKC changes on their own from a table; the result must be
+    exactly NFKC, also next to combining marks (half-width kana voicing, accents) where it falls back."""
+    import random
+    import unicodedata
+
+    from xinfang.nlp.normalize import _COMMON_COMPAT, _compat_re, _nfkc
+
+    _pattern, table = _compat_re()
+    assert set(_COMMON_COMPAT) <= set(table)
+    r = random.Random(20261122)
+    bmp = [chr(c) for c in range(0x20, 0x10000) if not 0xD800 <= c <= 0xDFFF]
+    tricky = [*table, *map(chr, range(0x300, 0x370)), "\u3099", "\u309a", "\uff9e", "\uff9f", "\u0f71"]
+    samples = ["ｶﾞｷﾞ", "e\u0301，", "①２３㎡…", "\u3000全角　空格", "Å\u030a", "信访事项，请求处理！"]
+    samples += ["".join(r.choice(bmp) for _ in range(r.randrange(1, 60))) for _ in range(3000)]
+    mixed = (tricky if r.random() < 0.5 else bmp for _ in range(20 * 3000))
+    samples += ["".join(r.choice(next(mixed)) for _ in range(20)) for _ in range(3000)]
+    for s in samples:
+        assert _nfkc(s) == unicodedata.normalize("NFKC", s), ascii(s)
