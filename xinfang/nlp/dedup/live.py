@@ -6,12 +6,13 @@ A live look-up cannot do either per request, so the deployment's statistics are 
 
 - :class:`CorpusStats` — document frequencies of char 2–3-grams and of jieba words, counted in hashed buckets
   (2²¹ each, 16 MiB in all, independent of the number of contacts; a collision only lowers one term's idf);
-- :class:`Profile` — a text's ``PROFILE_WORDS`` heaviest words (crc32 keys, tf·idf weights), its title words,
-  and the L2 norm / idf mass of *all* its words, so cosine and containment keep the batch denominators;
+- :class:`Profile` — a text's ``PROFILE_WORDS`` heaviest words (crc32 keys, tf·idf weights), which of them are
+  object words (:func:`terms.is_object_word`), its title words, and the L2 norm / idf mass of *all* its words,
+  so cosine and containment keep the batch denominators;
 - :class:`TermIndex` — profiles in flat arrays plus postings of each contact's ``POSTING_WORDS`` rarest words:
   the live form of the batch detector's word-neighbour candidates (same named 小区/company in other words).
 
-:func:`pair_features` computes the verifier's eleven features from two texts, their profiles and the stats;
+:func:`pair_features` computes the verifier's features from two texts, their profiles and the stats;
 exact shingle overlap needs the texts themselves (read from the database for the few candidates).
 Everything is an approximation of the batch features (hashed df, truncated word lists); how close is measured
 by ``bench/nlp_dedup_quality.py`` (``live`` line) and its cost by ``bench/nlp_dedup_scale.py``.
@@ -40,6 +41,11 @@ HASH_BITS = 21
 PROFILE_WORDS = 96
 TITLE_WORDS = 8
 POSTING_WORDS = 8
+#: Stored word counts are capped at 127: the stored byte's high bit marks an object word (no extra bytes).
+MAX_COUNT = 127
+OBJECT_BIT = 128
+#: Version of the stored profile layout (files of another version are refused: retrain with smart_train).
+PROFILE_FORMAT = 2
 _MASK = (1 << HASH_BITS) - 1
 _GOLD = np.uint64(0x9E3779B97F4A7C15)
 
@@ -106,32 +112,36 @@ def cosine(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -
 @dataclass(frozen=True, slots=True)
 class Profile:
     keys: np.ndarray  # uint32, sorted; the PROFILE_WORDS heaviest words
-    counts: np.ndarray  # uint8 term counts of those keys (capped at 255)
+    counts: np.ndarray  # uint8 term counts of those keys (capped at MAX_COUNT)
     norm: float  # over all words
     mass: float  # idf mass of all distinct words
     title: np.ndarray  # uint32, sorted; up to TITLE_WORDS title words
     title_mass: float
+    objects: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # parallel to keys
     words: dict[int, str] = field(default_factory=dict)  # key → word, kept only for the text being looked up
 
 
 def profile_words(stats: CorpusStats, title_words: Sequence[str], words: Sequence[str]) -> Profile:
     counts = Counter(word_key(w) for w in words)  # counted by key: a crc32 collision merges two words
+    object_keys = {word_key(w) for w in set(words) if terms.is_object_word(w)}
     if counts:
         keys = np.fromiter(counts, dtype=np.uint32, count=len(counts))
         idf = stats.word_idf(keys)
         w = (1 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))) * idf
         top = np.argsort(-w, kind="stable")[:PROFILE_WORDS]
         top = top[np.argsort(keys[top])]
-        c = np.minimum(np.fromiter(counts.values(), dtype=np.int64, count=len(counts))[top], 255)
+        c = np.minimum(np.fromiter(counts.values(), dtype=np.int64, count=len(counts))[top], MAX_COUNT)
         k, ct, norm, mass = keys[top], c.astype(np.uint8), float(np.linalg.norm(w)), float(idf.sum())
+        objects = np.fromiter((int(x) in object_keys for x in k), dtype=bool, count=len(k))
     else:
         k, ct, norm, mass = np.zeros(0, np.uint32), np.zeros(0, np.uint8), 0.0, 0.0
+        objects = np.zeros(0, dtype=bool)
     tkeys = np.unique(np.fromiter((word_key(w) for w in title_words), dtype=np.uint32))
     tidf = stats.word_idf(tkeys)
     if len(tkeys) > TITLE_WORDS:
         top = np.argsort(-tidf, kind="stable")[:TITLE_WORDS]
         tkeys, tidf = tkeys[np.sort(top)], tidf[np.sort(top)]
-    return Profile(k, ct, norm, mass, tkeys, float(tidf.sum()))
+    return Profile(k, ct, norm, mass, tkeys, float(tidf.sum()), objects)
 
 
 def profile(stats: CorpusStats, title: str, text: str, *, keep_words: bool = False) -> Profile:
@@ -164,7 +174,7 @@ def pair_features(
     q_char: tuple[np.ndarray, np.ndarray] | None = None,
     q_title_char: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[tuple[float, ...], list[int]]:
-    """The eleven verifier features (``detector.FEATURES`` order) and the shared word keys, rarest first."""
+    """The verifier features (``detector.FEATURES`` order) and the shared word keys, rarest first."""
     jac, cont = verify.set_overlap(minhash.shingle_keys(q_form), minhash.shingle_keys(c_form))
     cos = cosine(q_char or stats.char_vector(q_form), stats.char_vector(c_form))
     tcos = cosine(
@@ -186,6 +196,14 @@ def pair_features(
     tshared = np.intersect1d(q.title, c.title, assume_unique=True)
     tsmall = min(q.title_mass, c.title_mass)
     title = float(stats.word_idf(tshared).sum()) / tsmall if len(q.title) and len(c.title) and tsmall else 0.0
+    qo, co = q.keys[q.objects], c.keys[c.objects]
+    o_share, o_conflict = terms.object_overlap(
+        float(stats.word_idf(qo).sum()),
+        float(stats.word_idf(co).sum()),
+        float(stats.word_idf(np.intersect1d(qo, co, assume_unique=True)).sum()),
+        bool(len(qo)),
+        bool(len(co)),
+    )
     vals = (
         jac,
         cont,
@@ -198,9 +216,18 @@ def pair_features(
         float(top.sum()) / 3 / stats.max_idf,
         rare,
         min(title, 1.0),
+        o_share,
+        o_conflict,
     )
     order = np.lexsort((shared, sdf))
     return vals, [int(x) for x in shared[order]]
+
+
+def shared_objects(q: Profile, c: Profile) -> list[int]:
+    """Keys of the object words (:func:`terms.is_object_word`) both profiles hold."""
+    if not len(q.objects) or not len(c.objects):
+        return []
+    return [int(k) for k in np.intersect1d(q.keys[q.objects], c.keys[c.objects], assume_unique=True)]
 
 
 def score(vals: Sequence[float], verifier: Verifier | None = None) -> float:
@@ -262,7 +289,9 @@ class TermIndex:
         self.words = self._grown(self.words, self._nw, self._nw + k)
         self.counts = self._grown(self.counts, self._nw, self._nw + k)
         self.ids[r], self.times[r] = contact_id, time
-        self.words[self._nw : self._nw + k], self.counts[self._nw : self._nw + k] = p.keys, p.counts
+        self.words[self._nw : self._nw + k] = p.keys
+        flags = p.objects.astype(np.uint8) * OBJECT_BIT if len(p.objects) == k else 0
+        self.counts[self._nw : self._nw + k] = np.minimum(p.counts, MAX_COUNT) | flags
         self._nw += k
         self.indptr[r + 1] = self._nw
         self.title[r] = 0
@@ -293,7 +322,10 @@ class TermIndex:
         a, b = int(self.indptr[r]), int(self.indptr[r + 1])
         t = self.title[r]
         norm, mass, tmass = (float(x) for x in self.scalars[r])
-        return Profile(self.words[a:b], self.counts[a:b], norm, mass, t[t != 0], tmass)
+        stored = self.counts[a:b]
+        return Profile(
+            self.words[a:b], stored & MAX_COUNT, norm, mass, t[t != 0], tmass, (stored & OBJECT_BIT) != 0
+        )
 
     def neighbours(
         self, p: Profile, *, time: int | None = None, window_days: float | None = None, limit: int = 20
@@ -365,12 +397,17 @@ class TermIndex:
         }
         info = {"contacts": self._n, "documents": self.stats.n, "hash_bits": HASH_BITS, **(meta or {})}
         info["profile_words"] = PROFILE_WORDS
+        info["profile_format"] = PROFILE_FORMAT
         return persist.save(state, path, kind=STATS_KIND, meta=info)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> TermIndex:
         state, header = persist.load(path, kind=STATS_KIND)
-        if header.get("hash_bits") != HASH_BITS or header.get("profile_words") != PROFILE_WORDS:
+        if (
+            header.get("hash_bits") != HASH_BITS
+            or header.get("profile_words") != PROFILE_WORDS
+            or header.get("profile_format") != PROFILE_FORMAT
+        ):
             raise ModelLoadError(f"{path}: 判重 statistics were built with other parameters; retrain them")
         try:
             idx = cls(CorpusStats(int(state["n"]), state["char_df"], state["word_df"]))

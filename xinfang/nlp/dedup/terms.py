@@ -8,11 +8,21 @@ char TF-IDF cosine is diluted by everything else each writer says. The rare *wor
 
 Statistics are relative to the corpus at hand (a CSV batch), so feature values are scale-free: idf is divided
 by its maximum, and "rare" is a document frequency of at most 0.7 % of the corpus (≥ 2 documents).
+
+Rarity fails for campaigns: when 100 residents of 丽发新城 write about its 搅拌站, the name is no longer
+rare in that corpus. *Object words* do not depend on frequency: words naming a place or body by its suffix
+(…新城, …苑, …大厦, …公司, …路, …幼儿园) or by a number (58车贷, 6号线), and names jieba cut in two
+(丽发|新城), rejoined by :func:`compounds`. Sharing one is a strong sign of one matter; both texts naming
+objects and sharing none (power cuts in two different 小区) is a strong sign against. On the 525 labelled
+hotspot pairs, object words and compounds raised nested-CV recall at precision 0.9 from 0.69 to 0.83
+(bench/nlp_dedup_quality.py).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -27,11 +37,67 @@ from ..normalize import normalize
 BODY_CHARS = 3000
 RARE_SHARE = 0.007
 
+#: Suffixes that make a word of ≥ 3 chars the name of a specific place, building, body or project.
+_SUFFIXES = """小区 新城 新村 花园 家园 公寓 大厦 广场 中心 社区 城 园 苑 府 庭 湾 居 墅 寓 村 组 公司 集团
+学校 学院 大学 中学 小学 幼儿园 医院 路 街 大道 桥 站 市场 商场 酒店 厂 项目 楼盘 期 栋 馆 车贷"""
+OBJECT_SUFFIXES = tuple(_SUFFIXES.split())
+#: Words with such a suffix that name a kind of thing, not one thing (frequent in any petition corpus).
+#: Kinds of facility a grievance is about (搅拌站, 麻将馆) stay: listing them lowered recall on the pairs.
+_GENERIC = """有限公司 分公司 子公司 总公司 派出所 人民政府 县政府 省政府 市政府 区政府 镇政府 党和政府
+住宅小区 居民小区 街道社区 服务中心 市中心 公交站 公交车站 火车站 高铁站 地铁站 加油站 垃圾站 变电站 终点站
+收费站 菜市场 农贸市场 公共场所 娱乐场所 建设项目 服务项目 工程项目 高峰期 遥遥无期 必经之路 快速路 高速公路
+高架桥 立交桥 人行天桥 过街天桥 公交线路 中小学 中小学校 城中村 物业公司 开发公司 燃气公司 公交公司 巡视组
+工作组 第一期 第二期 一期 二期 三期"""
+GENERIC_OBJECTS = frozenset(_GENERIC.split())
+_NUMBER_RE = re.compile(r"\d")
+# Numbers, dates and amounts; and the data's pseudonymised divisions (A1区, B市): a 区 is no matter's object.
+_PLAIN_NUMBER_RE = re.compile(
+    r"[\d.%]+|\d+[年月日号时分岁元万亿个天]|\d+[年月]\d+[月日]?|[A-Za-z]\d*[省市区县镇乡]"
+)
+
+
+def is_object_word(word: str) -> bool:
+    """A word that names one specific thing: 丽发新城, 伊景园滨河苑, 58车贷, 6号线 (not 小区, 2019年, 30%)."""
+    if len(word) < 3 or word in GENERIC_OBJECTS:
+        return False
+    if word.endswith(OBJECT_SUFFIXES):
+        return True
+    return bool(_NUMBER_RE.search(word)) and not _PLAIN_NUMBER_RE.fullmatch(word)
+
+
+def object_overlap(
+    a_mass: float, b_mass: float, shared_mass: float, any_a: bool, any_b: bool
+) -> tuple[float, float]:
+    """(share, conflict): idf mass of shared object words ÷ the smaller side's; 1.0 when both name objects and
+    share none. Both 0.0 when either text names no object (no evidence either way)."""
+    if not any_a or not any_b:
+        return 0.0, 0.0
+    share = shared_mass / min(a_mass, b_mass) if min(a_mass, b_mass) > 0 else 0.0
+    return min(share, 1.0), 0.0 if shared_mass > 0 else 1.0
+
 
 def words(text: str, max_chars: int = BODY_CHARS) -> list[str]:
-    """Content words of ≥ 2 chars (single chars and stop words carry no identity)."""
+    """Content words of ≥ 2 chars (single chars and stop words carry no identity), plus the names jieba cut
+    in two (丽发|新城 → 丽发新城): see :func:`compounds`."""
     norm = normalize(text[:max_chars], allow_empty=True).text
-    return [w for w in segment.content_words(norm) if len(w) >= 2]
+    ws = [w for w in segment.content_words(norm) if len(w) >= 2]
+    return ws + compounds(ws)
+
+
+#: Short place-kind words that jieba splits off a name it does not know (丽发|新城, 科教|新村, 宏润|华府).
+_TAILS = "新城 新村 花园 家园 公寓 大厦 广场 华府 华庭 名苑 小区 国际 中心 商城 公馆 山庄"
+NAME_TAILS = frozenset(_TAILS.split())
+
+
+def compounds(ws: Sequence[str]) -> list[str]:
+    """Object names rejoined from two adjacent words: a word of 2–3 chars followed by a name tail."""
+    out = []
+    for prev, w in itertools.pairwise(ws):
+        if len(prev) == 3 and prev[0] in "省市区县镇乡":  # "A2区丽发新城" is cut A2 | 区丽发 | 新城
+            prev = prev[1:]
+        if w in NAME_TAILS and 2 <= len(prev) <= 3 and prev not in NAME_TAILS and not _NUMBER_RE.search(prev):
+            out.append(prev + w)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +108,8 @@ class TermFeatures:
     top_shared: float  # mean normalised idf of the 3 rarest shared words
     rare_shared: float  # number of rare shared words, capped at 10, ÷ 10
     title: float  # idf-weighted containment of the title words
+    object_share: float  # idf mass of shared object words ÷ the smaller side's (see is_object_word)
+    object_conflict: float  # 1.0 when both texts name objects and share none
 
 
 class TermIndex:
@@ -55,6 +123,7 @@ class TermIndex:
         self.rare_df = max(2, int(RARE_SHARE * n))
         self.titles = [set(t) for t in titles]
         self.sets = [set(t) for t in texts]
+        self.objects = [{w for w in s if is_object_word(w)} for s in self.sets]
         vocab = {w: k for k, w in enumerate(self.idf)}
         rows, cols, vals = [], [], []
         for r, ws in enumerate(texts):
@@ -82,6 +151,10 @@ class TermIndex:
             title = sum(map(self._idf, ta & tb)) / small
         else:
             title = 0.0
+        oa, ob = self.objects[i], self.objects[j]
+        o_share, o_conflict = object_overlap(
+            sum(map(self._idf, oa)), sum(map(self._idf, ob)), sum(map(self._idf, oa & ob)), bool(oa), bool(ob)
+        )
         return TermFeatures(
             cosine=float(self.matrix[i].multiply(self.matrix[j]).sum()),
             containment=ish / min(ia, ib) if min(ia, ib) > 0 else 0.0,
@@ -89,9 +162,15 @@ class TermIndex:
             top_shared=sum(top) / 3 / self._max_idf,
             rare_shared=min(sum(1 for w in shared if self.df[w] <= self.rare_df), 10) / 10,
             title=title,
+            object_share=o_share,
+            object_conflict=o_conflict,
         )
 
     def shared_terms(self, i: int, j: int, limit: int = 5) -> list[str]:
         """The rarest words both texts use (shown to staff as the reason)."""
         shared = self.sets[i] & self.sets[j]
         return sorted(shared, key=lambda w: (self.df[w], w))[:limit]
+
+    def shared_objects(self, i: int, j: int, limit: int = 3) -> list[str]:
+        """Object words both texts name, rarest first (shown to staff as "同一对象")."""
+        return sorted(self.objects[i] & self.objects[j], key=lambda w: (self.df[w], w))[:limit]

@@ -146,3 +146,52 @@ def test_detector_word_evidence_beats_low_overlap() -> None:
     s = DuplicateDetector().score_pairs(docs, [("1", "2"), ("3", "4"), ("4", "5")])
     assert s[0].features["jaccard"] < 0.2
     assert s[0].score > max(s[1].score, s[2].score)
+
+
+def test_object_words_name_one_thing() -> None:
+    from xinfang.nlp.dedup.terms import is_object_word
+
+    for w in ("丽发新城", "伊景园滨河苑", "金科时代中心", "58车贷", "6号线"):
+        assert is_object_word(w), w
+    # kinds of things, dates, amounts and the data's pseudonymised divisions are not one matter's object
+    for w in ("小区", "有限公司", "派出所", "2019年", "30%", "12月3日", "A1区", "B市", "城"):
+        assert not is_object_word(w), w
+
+
+def test_object_share_and_conflict() -> None:
+    """Shared named object → share; both name objects but different ones → conflict; none → no evidence."""
+    from xinfang.nlp.dedup import terms
+
+    texts = [
+        "丽发新城旁边的搅拌站粉尘太大，请尽快处理。",
+        "丽发新城的业主反映搅拌站夜间噪音扰民。",
+        "宏润华府开发商捆绑销售车位，请查处。",
+        "建议增加夜间公交线路，方便上夜班的职工回家。",
+    ]
+    ti = terms.TermIndex([[] for _ in texts], [terms.words(t) for t in texts])
+    same, other, none = ti.features(0, 1), ti.features(0, 2), ti.features(0, 3)
+    assert same.object_share == pytest.approx(1.0) and same.object_conflict == 0.0
+    assert other.object_share == 0.0 and other.object_conflict == 1.0
+    assert none.object_share == 0.0 and none.object_conflict == 0.0
+    assert "丽发新城" in ti.shared_objects(0, 1) and not ti.shared_objects(0, 2)
+
+
+def test_live_profiles_keep_object_words() -> None:
+    """The live path stores the object flag in the count byte and computes the same two features."""
+    from xinfang.nlp.dedup import live
+
+    texts = [
+        "丽发新城旁边的搅拌站粉尘太大，请尽快处理。",
+        "丽发新城的业主反映搅拌站夜间噪音扰民。",
+        "宏润华府开发商捆绑销售车位，请查处。",
+    ]
+    idx = live.build([(k + 1, 0, "", t) for k, t in enumerate(texts)])
+    p = [idx.profile_of(k + 1) for k in range(3)]
+    assert all(x is not None and x.objects.any() for x in p)
+    assert p[0] is not None and p[1] is not None and p[2] is not None
+    assert int(p[0].counts.max()) <= live.MAX_COUNT
+    forms = [minhash.dedup_form(t) for t in texts]
+    same, _ = live.pair_features(idx.stats, forms[0], forms[1], "", "", p[0], p[1], 1.0)
+    other, _ = live.pair_features(idx.stats, forms[0], forms[2], "", "", p[0], p[2], 1.0)
+    assert same[-2:] == (pytest.approx(1.0), 0.0) and other[-2:] == (0.0, 1.0)
+    assert live.shared_objects(p[0], p[1]) and not live.shared_objects(p[0], p[2])
