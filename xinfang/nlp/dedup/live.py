@@ -400,14 +400,26 @@ class TermIndex:
         info["profile_format"] = PROFILE_FORMAT
         return persist.save(state, path, kind=STATS_KIND, meta=info)
 
+    @staticmethod
+    def _header_current(header: dict[str, Any]) -> bool:
+        return (
+            header.get("hash_bits") == HASH_BITS
+            and header.get("profile_words") == PROFILE_WORDS
+            and header.get("profile_format") == PROFILE_FORMAT
+        )
+
+    @classmethod
+    def is_current(cls, path: str | os.PathLike[str]) -> bool:
+        """Whether the file exists and this version can load it (reads the header only)."""
+        try:
+            return cls._header_current(persist.read_header(path))
+        except ModelLoadError:
+            return False
+
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> TermIndex:
         state, header = persist.load(path, kind=STATS_KIND)
-        if (
-            header.get("hash_bits") != HASH_BITS
-            or header.get("profile_words") != PROFILE_WORDS
-            or header.get("profile_format") != PROFILE_FORMAT
-        ):
+        if not cls._header_current(header):
             raise ModelLoadError(f"{path}: 判重 statistics were built with other parameters; retrain them")
         try:
             idx = cls(CorpusStats(int(state["n"]), state["char_df"], state["word_df"]))

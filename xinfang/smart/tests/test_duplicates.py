@@ -111,3 +111,27 @@ def test_term_index_round_trip(tmp_path):
     assert again.neighbours(q, limit=3)[0] == 7
     again.add(1000, 1_700_000_000, q)
     assert 1000 in again.neighbours(q, limit=3)
+
+
+def test_smart_train_if_missing_rebuilds_term_statistics_of_another_version(world, monkeypatch):
+    """An upgrade that changes the profile layout must not leave the live look-up on the overlap fallback."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    _world_with_stats(world)
+    path = engine.dedup_terms_path()
+    assert live.TermIndex.is_current(path)
+    with monkeypatch.context() as m:
+        m.setattr(live, "PROFILE_FORMAT", 1)  # a file written by the previous release
+        term_index_build(min_rows=20)
+    assert not live.TermIndex.is_current(path)
+    for place in PLACES[:3]:  # the command asks for ≥ 50 contacts
+        for t, r, f, why in FILLER:
+            _register(world, (f"{place}{t}二", r, f.format(place), why))
+    engine.model_path().parent.mkdir(parents=True, exist_ok=True)
+    engine.model_path().write_bytes(b"stands for a trained classifier")  # --if-missing skips training
+    out = StringIO()
+    call_command("smart_train", "--if-missing", stdout=out)
+    assert "判重词频" in out.getvalue() and live.TermIndex.is_current(path)
+    assert not live.TermIndex.is_current(path.with_name("absent.terms"))

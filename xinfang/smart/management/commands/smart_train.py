@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from xinfang.nlp.dedup import live
 from xinfang.nlp.errors import NlpError
 from xinfang.smart import engine
 from xinfang.smart.duplicates import term_index_build
@@ -36,7 +37,8 @@ class Command(BaseCommand):
             return
         if if_missing and engine.model_path().exists():
             self.stdout.write("分类模型已存在，跳过训练。")
-            if not engine.dedup_terms_path().exists():
+            # Missing, or written by another version (an older profile layout): rebuilt, not left refused.
+            if not live.TermIndex.is_current(engine.dedup_terms_path()):
                 self._dedup()
             return
         if if_corrections and corrections_since_model() < if_corrections:
