@@ -266,7 +266,7 @@ def _verified(
         parts = [f"正文重合度{f['jaccard']:.0%}，包含度{f['containment']:.0%}"]
         if f["title_cosine"] >= 0.4:
             parts.append(f"标题相似{f['title_cosine']:.0%}")
-        objects = [q.words[k] for k in live.shared_objects(q, c) if k in q.words]
+        objects = [q.words[k] for k in live.shared_objects(stats, q, c) if k in q.words]
         if objects:
             parts.append(f"同一对象：{'、'.join(objects[:3])}")
         if words:

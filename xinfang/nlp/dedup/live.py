@@ -223,11 +223,12 @@ def pair_features(
     return vals, [int(x) for x in shared[order]]
 
 
-def shared_objects(q: Profile, c: Profile) -> list[int]:
-    """Keys of the object words (:func:`terms.is_object_word`) both profiles hold."""
+def shared_objects(stats: CorpusStats, q: Profile, c: Profile) -> list[int]:
+    """Keys of the object words (:func:`terms.is_object_word`) both profiles hold, rarest first."""
     if not len(q.objects) or not len(c.objects):
         return []
-    return [int(k) for k in np.intersect1d(q.keys[q.objects], c.keys[c.objects], assume_unique=True)]
+    shared = np.intersect1d(q.keys[q.objects], c.keys[c.objects], assume_unique=True)
+    return [int(k) for k in shared[np.argsort(stats.word_dfs(shared), kind="stable")]]
 
 
 def score(vals: Sequence[float], verifier: Verifier | None = None) -> float:

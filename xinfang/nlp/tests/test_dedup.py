@@ -194,4 +194,4 @@ def test_live_profiles_keep_object_words() -> None:
     same, _ = live.pair_features(idx.stats, forms[0], forms[1], "", "", p[0], p[1], 1.0)
     other, _ = live.pair_features(idx.stats, forms[0], forms[2], "", "", p[0], p[2], 1.0)
     assert same[-2:] == (pytest.approx(1.0), 0.0) and other[-2:] == (0.0, 1.0)
-    assert live.shared_objects(p[0], p[1]) and not live.shared_objects(p[0], p[2])
+    assert live.shared_objects(idx.stats, p[0], p[1]) and not live.shared_objects(idx.stats, p[0], p[2])
