@@ -38,7 +38,8 @@ DATA = ROOT.parent / "shared" / "data" / "tipdm2020c"
 EVAL = ROOT / "xinfang" / "nlp" / "evalsets"
 PAIRS = EVAL / "dedup_pairs_hotspot.csv"
 CHECK = EVAL / "dedup_pairs_hotspot_check.csv"
-VERIFIER = ROOT / "xinfang" / "nlp" / "dedup" / "verifier.json"
+VERIFIER = ROOT / "xinfang" / "nlp" / "dedup" / "verifier.json"  # text-only: the live look-up
+VERIFIER_BATCH = ROOT / "xinfang" / "nlp" / "dedup" / "verifier_batch.json"  # + neighbourhood: the batch
 TARGET_P = 0.90
 C = 10.0  # inverse L2 strength: chosen by CV among 0.3–100 (3–30 were within noise of each other)
 REPEATS = 5
@@ -111,6 +112,55 @@ def describe(name: str, pairs: list[dict[str, str]]) -> None:
     )
 
 
+def report_cv(f: np.ndarray, y: np.ndarray, threshold: float) -> None:
+    nps, nrs, fps, frs = [], [], [], []
+    for seed in range(REPEATS):
+        pred, prob = nested_cv(f, y, seed)
+        p_, r_ = pr(pred, y)
+        nps.append(p_)
+        nrs.append(r_)
+        p_, r_ = pr(prob >= threshold, y)
+        fps.append(p_)
+        frs.append(r_)
+    print(
+        f"  {REPEATS}× 5-fold CV, threshold chosen inside each training part (nested): "
+        f"precision {np.mean(nps):.3f} recall {np.mean(nrs):.3f} "
+        f"(recall range {min(nrs):.3f}–{max(nrs):.3f})"
+    )
+    print(
+        f"  {REPEATS}× 5-fold CV at the operating threshold {threshold:.2f}: "
+        f"precision {np.mean(fps):.3f} recall {np.mean(frs):.3f}"
+    )
+
+
+def fit(path: Path, names: tuple[str, ...], f: np.ndarray, y: np.ndarray, n_pairs: int) -> None:
+    """Fit the logistic verifier on all training pairs; the threshold from pooled out-of-fold scores."""
+    probs = [oof(f, y, seed) for seed in range(REPEATS)]
+    threshold = pick_threshold(np.concatenate(probs), np.tile(y, REPEATS))
+    m = _model().fit(f, y)
+    sc, lr = m.named_steps["standardscaler"], m.named_steps["logisticregression"]
+    cv = [pr(p >= threshold, y) for p in probs]
+    spec = {
+        "kind": "dedup-verifier",
+        "features": list(names),
+        "mean": [round(float(v), 6) for v in sc.mean_],
+        "scale": [round(float(v), 6) for v in sc.scale_],
+        "coef": [round(float(v), 6) for v in lr.coef_[0]],
+        "bias": round(float(lr.intercept_[0]), 6),
+        "threshold": threshold,
+        "fitted_on": f"{PAIRS.name} ({n_pairs} pairs, {int(y.sum())} same)",
+        "model": f"StandardScaler + LogisticRegression(C={C}), sklearn",
+        "threshold_rule": f"lowest t with pooled out-of-fold precision ≥ {TARGET_P} ({REPEATS}× 5-fold)",
+        "cv": {
+            "precision": round(float(np.mean([c[0] for c in cv])), 3),
+            "recall": round(float(np.mean([c[1] for c in cv])), 3),
+        },
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    path.write_text(json.dumps(spec, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {path.relative_to(ROOT)}: threshold {threshold:.2f}, CV at it {spec['cv']}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--fit", action="store_true", help="refit the verifier and write verifier.json")
@@ -120,7 +170,7 @@ def main() -> int:
         return 0
     from xinfang.nlp.dedup import detector as det_mod
     from xinfang.nlp.dedup import minhash
-    from xinfang.nlp.dedup.detector import FEATURES, Doc, DuplicateDetector
+    from xinfang.nlp.dedup.detector import BATCH_FEATURES, FEATURES, Doc, DuplicateDetector
 
     with (DATA / "hotspot_messages.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
@@ -134,59 +184,24 @@ def main() -> int:
 
     det = DuplicateDetector(window_days=None)
 
-    def features(ps: list[dict[str, str]]) -> np.ndarray:
+    def features(ps: list[dict[str, str]], names: tuple[str, ...] = BATCH_FEATURES) -> np.ndarray:
         scored = det.score_pairs(docs, [(p["id_a"], p["id_b"]) for p in ps])
-        return np.array([[s.features[k] for k in FEATURES] for s in scored])
+        return np.array([[s.features[k] for k in names] for s in scored])
 
     f = features(pairs)
+    f_text = features(pairs, FEATURES)
     if a.fit:
-        probs = [oof(f, y, seed) for seed in range(REPEATS)]
-        threshold = pick_threshold(np.concatenate(probs), np.tile(y, REPEATS))
-        m = _model().fit(f, y)
-        sc, lr = m.named_steps["standardscaler"], m.named_steps["logisticregression"]
-        cv = [pr(p >= threshold, y) for p in probs]
-        spec = {
-            "kind": "dedup-verifier",
-            "features": list(FEATURES),
-            "mean": [round(float(v), 6) for v in sc.mean_],
-            "scale": [round(float(v), 6) for v in sc.scale_],
-            "coef": [round(float(v), 6) for v in lr.coef_[0]],
-            "bias": round(float(lr.intercept_[0]), 6),
-            "threshold": threshold,
-            "fitted_on": f"{PAIRS.name} ({len(pairs)} pairs, {int(y.sum())} same)",
-            "model": f"StandardScaler + LogisticRegression(C={C}), sklearn",
-            "threshold_rule": f"lowest t with pooled out-of-fold precision ≥ {TARGET_P} ({REPEATS}× 5-fold)",
-            "cv": {
-                "precision": round(float(np.mean([c[0] for c in cv])), 3),
-                "recall": round(float(np.mean([c[1] for c in cv])), 3),
-            },
-            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        }
-        VERIFIER.write_text(json.dumps(spec, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        print(f"wrote {VERIFIER.relative_to(ROOT)}: threshold {threshold:.2f}, CV at it {spec['cv']}")
+        for path, names, ff in ((VERIFIER_BATCH, BATCH_FEATURES, f), (VERIFIER, FEATURES, f_text)):
+            fit(path, names, ff, y, len(pairs))
         det_mod.default_verifier.cache_clear()
+        det_mod.batch_verifier.cache_clear()
         det = DuplicateDetector(window_days=None)
+    text_threshold = det_mod.default_verifier().threshold
+    print(f"text-only verifier (the live 登记 look-up's; threshold {text_threshold:.2f}):")
+    report_cv(f_text, y, text_threshold)
     threshold = det.threshold
-    print(f"operating threshold (chosen on cross-validated scores): {threshold:.2f}")
-
-    nps, nrs, fps, frs = [], [], [], []
-    for seed in range(REPEATS):
-        pred, prob = nested_cv(f, y, seed)
-        p_, r_ = pr(pred, y)
-        nps.append(p_)
-        nrs.append(r_)
-        p_, r_ = pr(prob >= threshold, y)
-        fps.append(p_)
-        frs.append(r_)
-    print(
-        f"{REPEATS}× 5-fold CV, threshold chosen inside each training part (nested): "
-        f"precision {np.mean(nps):.3f} recall {np.mean(nrs):.3f} "
-        f"(recall range {min(nrs):.3f}–{max(nrs):.3f})"
-    )
-    print(
-        f"{REPEATS}× 5-fold CV at the operating threshold {threshold:.2f}: "
-        f"precision {np.mean(fps):.3f} recall {np.mean(frs):.3f}"
-    )
+    print(f"batch detector (xinfang nlp duplicates; text + neighbourhood), threshold {threshold:.2f}:")
+    report_cv(f, y, threshold)
 
     found = det.find(docs, with_passages=False)
     flagged = {(p.id_a, p.id_b) for p in found} | {(p.id_b, p.id_a) for p in found}
@@ -206,17 +221,9 @@ def main() -> int:
             sc = np.array([s.score for s in det.score_pairs(docs, [(p["id_a"], p["id_b"]) for p in ps])])
             p_, r_ = pr(sc >= threshold, yy)
             print(f"verifier alone on check pairs @ {threshold:.2f}: precision {p_:.3f} recall {r_:.3f}")
-            # The 登记 form also lists candidates up to NEAR_MARGIN below the threshold as "possibly related".
-            low = threshold - NEAR_MARGIN
-            p_, r_ = pr(sc >= low, yy)
-            print(
-                f"shown to the registrar on check pairs (flag, or 'possibly related' ≥ {low:.2f}): "
-                f"{int((sc >= low)[yy].sum())}/{int(yy.sum())} same pairs (recall {r_:.3f}), "
-                f"{p_:.3f} of the shown pairs are the same matter"
-            )
     print(f"({len(found)} pairs flagged among {len(docs)} messages; {len(cands)} candidate pairs scored)")
     if check:
-        live_check(docs, check, threshold)
+        live_check(docs, check, text_threshold)
 
     sig = {d.id: minhash.signature(f"{d.title}\n{d.body}") for d in docs}
     est = np.array([minhash.estimate_jaccard(sig[p["id_a"]], sig[p["id_b"]]) for p in pairs])
@@ -252,10 +259,19 @@ def live_check(docs: list, check: list[dict[str, str]], threshold: float) -> Non
         )
         scores.append(live.score(vals))
         labels.append(p["label"] == "same")
-    p_, r_ = pr(np.array(scores) >= threshold, np.array(labels))
+    sc, yy = np.array(scores), np.array(labels)
+    p_, r_ = pr(sc >= threshold, yy)
     print(
         f"live 登记 path (hashed stats, stored profiles) on check pairs @ {threshold:.2f}: "
         f"precision {p_:.3f} recall {r_:.3f}"
+    )
+    # The 登记 form also lists candidates up to NEAR_MARGIN below the threshold as "possibly related".
+    low = threshold - NEAR_MARGIN
+    p_, r_ = pr(sc >= low, yy)
+    print(
+        f"shown to the registrar on check pairs (flag, or 'possibly related' ≥ {low:.2f}): "
+        f"{int((sc >= low)[yy].sum())}/{int(yy.sum())} same pairs (recall {r_:.3f}), "
+        f"{p_:.3f} of the shown pairs are the same matter"
     )
 
 

@@ -6,9 +6,12 @@ their own words (a campaign about one 小区's 搅拌站). Exact-overlap measure
 0.9 precision on the labelled hotspot pairs; idf-weighted char 2–3-gram cosine of body and title carries the
 named place/object, and the rare jieba words both texts use (:mod:`terms`) carry it better still; the
 object words they share or do not share (a named 小区, company, road: :func:`terms.is_object_word`) settle
-campaigns. The score is a logistic model over thirteen features (standardised), stored in ``verifier.json``
-with its operating threshold; both are fitted by ``bench/nlp_dedup_quality.py --fit``, which chooses the
-threshold on cross-validated scores (not in-sample) and records the figures next to the weights.
+campaigns. Over a whole batch, the corpus itself is evidence too: two posts of one campaign share their
+nearest neighbours (``neighbour_share``) and are often each other's (``neighbour_mutual``) even when they
+share few words. The score is a logistic model over these fifteen features (standardised), stored in
+``verifier_batch.json`` with its operating threshold; the live look-up, which has no neighbourhood, uses the
+thirteen text features (``verifier.json``). Both are fitted by ``bench/nlp_dedup_quality.py --fit``, which
+chooses each threshold on cross-validated scores (not in-sample) and records the figures next to the weights.
 """
 
 from __future__ import annotations
@@ -45,6 +48,10 @@ FEATURES = (
     "object_share",
     "object_conflict",
 )
+#: The batch detector also sees the whole corpus: a campaign's posts share their nearest neighbours even when
+#: two of them, worded differently, share few words (collective evidence, as in entity resolution). The live
+#: look-up has no such neighbourhood for the texts it compares, so it keeps the text-only verifier.
+BATCH_FEATURES = (*FEATURES, "neighbour_share", "neighbour_mutual")
 #: Days assumed when a message has no time: a year is "long ago" without inventing a coincidence.
 UNKNOWN_DAYS = 365.0
 
@@ -63,9 +70,9 @@ class Verifier:
         return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
 
-def verifier_from_dict(d: dict[str, Any]) -> Verifier:
-    if tuple(d.get("features", ())) != FEATURES:
-        raise ModelLoadError(f"verifier features {d.get('features')} differ from {FEATURES}")
+def verifier_from_dict(d: dict[str, Any], features: tuple[str, ...] = FEATURES) -> Verifier:
+    if tuple(d.get("features", ())) != features:
+        raise ModelLoadError(f"verifier features {d.get('features')} differ from {features}")
     return Verifier(
         np.asarray(d["mean"], dtype=float),
         np.asarray(d["scale"], dtype=float),
@@ -78,12 +85,21 @@ def verifier_from_dict(d: dict[str, Any]) -> Verifier:
 
 @lru_cache(maxsize=1)
 def default_verifier() -> Verifier:
+    """The text-only verifier (``FEATURES``): the live 登记 look-up."""
     text = resources.files(__package__).joinpath("verifier.json").read_text(encoding="utf-8")
     return verifier_from_dict(json.loads(text))
 
 
-#: Operating threshold on the score: chosen on cross-validated scores (see ``verifier.json`` → ``cv``).
-THRESHOLD = default_verifier().threshold
+@lru_cache(maxsize=1)
+def batch_verifier() -> Verifier:
+    """The batch verifier (``BATCH_FEATURES``: text + corpus neighbourhood): :class:`DuplicateDetector`."""
+    text = resources.files(__package__).joinpath("verifier_batch.json").read_text(encoding="utf-8")
+    return verifier_from_dict(json.loads(text), BATCH_FEATURES)
+
+
+#: Operating threshold of the batch detector (``xinfang nlp duplicates``), chosen on cross-validated scores
+#: (see ``verifier_batch.json`` → ``cv``). The live look-up's is ``default_verifier().threshold``.
+THRESHOLD = batch_verifier().threshold
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,23 +128,37 @@ class _Corpus:
     x: sparse.csr_matrix  # char 2–3-gram TF-IDF of title + body
     xt: sparse.csr_matrix  # the same vocabulary on the title (or the text's first 30 chars)
     terms: terms.TermIndex
+    near_char: tuple[np.ndarray, np.ndarray]  # each text's k nearest by char TF-IDF: indices, similarities
+    near_word: tuple[np.ndarray, np.ndarray]  # … by word TF-IDF
+    near: list[frozenset[int]]  # the union of both: the text's neighbourhood
 
 
-def _top_neighbours(x: sparse.csr_matrix, k: int, min_sim: float) -> set[tuple[int, int]]:
-    pairs: set[tuple[int, int]] = set()
+def _nearest(x: sparse.csr_matrix, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's ``k`` most similar other rows (indices, cosines): n × k arrays, in 1,000-row blocks."""
     n = x.shape[0]
-    if n < 2:
-        return pairs
-    k = min(k, n - 1)
+    k = max(0, min(k, n - 1))
+    idx, sims = np.zeros((n, k), dtype=np.int64), np.zeros((n, k), dtype=np.float32)
+    if not k:
+        return idx, sims
     for s in range(0, n, 1000):
         sim = (x[s : s + 1000] @ x.T).toarray()
-        for r in range(sim.shape[0]):
-            i = s + r
-            sim[r, i] = 0
-            top = np.argpartition(-sim[r], k - 1)[:k]
-            for j in top[sim[r, top] >= min_sim].tolist():
-                pairs.add((min(i, j), max(i, j)))
-    return pairs
+        sim[np.arange(sim.shape[0]), np.arange(s, s + sim.shape[0])] = -1.0  # not its own neighbour
+        top = np.argpartition(-sim, k - 1, axis=1)[:, :k]
+        idx[s : s + len(top)] = top
+        sims[s : s + len(top)] = np.take_along_axis(sim, top, axis=1)
+    return idx, sims
+
+
+def _closed_share(a: frozenset[int], b: frozenset[int]) -> float:
+    """Shared closed neighbourhoods (each text counted in its own): a repost pair in a tiny batch scores 1."""
+    return len(a & b) / min(len(a), len(b))
+
+
+def _pairs_above(near: tuple[np.ndarray, np.ndarray], min_sim: float) -> set[tuple[int, int]]:
+    idx, sims = near
+    rows, cols = np.nonzero(sims >= min_sim)
+    a, b = rows, idx[rows, cols]
+    return set(zip(np.minimum(a, b).tolist(), np.maximum(a, b).tolist(), strict=True))
 
 
 class DuplicateDetector:
@@ -142,7 +172,7 @@ class DuplicateDetector:
         min_term_cosine: float = 0.15,
         verifier: Verifier | None = None,
     ) -> None:
-        self.verifier = verifier or default_verifier()
+        self.verifier = verifier or batch_verifier()
         self.threshold = self.verifier.threshold if threshold is None else threshold
         self.window_days = window_days
         self.neighbours = neighbours
@@ -165,13 +195,19 @@ class DuplicateDetector:
         vec = CharTfidf((2, 3), min_df=1).fit(forms)  # idf of this corpus: rare place names weigh most
         tw = [terms.words(d.title) for d in docs]
         bw = [terms.words(f"{d.title}\n{d.body}") for d in docs]
-        return _Corpus(forms, vec.transform(forms), vec.transform(tforms), terms.TermIndex(tw, bw))
+        x, ti = vec.transform(forms), terms.TermIndex(tw, bw)
+        near_char, near_word = _nearest(x, self.neighbours), _nearest(ti.matrix, self.neighbours)
+        near = [
+            frozenset(ic[sc > 0].tolist()) | frozenset(iw[sw > 0].tolist())
+            for ic, sc, iw, sw in zip(*near_char, *near_word, strict=True)
+        ]
+        return _Corpus(forms, x, vec.transform(tforms), ti, near_char, near_word, near)
 
     def _candidates(self, c: _Corpus) -> set[tuple[int, int]]:
         n = len(c.forms)
-        pairs = _top_neighbours(c.x, self.neighbours, self.min_cosine)
+        pairs = _pairs_above(c.near_char, self.min_cosine)
         # Word neighbours: the same named object told in different words (few shared char shingles).
-        pairs |= _top_neighbours(c.terms.matrix, self.neighbours, self.min_term_cosine)
+        pairs |= _pairs_above(c.near_word, self.min_term_cosine)
         # LSH adds near-copies that the neighbour cap may have cut (mass reposts of one text).
         sigs = minhash.signatures(c.forms, forms=True)
         idx = MinHashIndex()
@@ -203,6 +239,8 @@ class DuplicateDetector:
             t.title,
             t.object_share,
             t.object_conflict,
+            _closed_share(c.near[i] | {i}, c.near[j] | {j}),
+            (float(j in c.near[i]) + float(i in c.near[j])) / 2,
         )
         p = self.verifier.probability(vals)
         reasons = []
@@ -223,7 +261,7 @@ class DuplicateDetector:
         if shared and t.cosine >= 0.3:
             reasons.append(f"共同关键词：{'、'.join(shared)}")
         reasons.append(f"时间相隔 {days:.0f} 天")
-        feats = dict(zip(FEATURES, vals, strict=True))
+        feats = dict(zip(BATCH_FEATURES, vals, strict=True))
         feats["days"] = days
         return PairScore(a.id, b.id, round(p, 4), {k: round(v, 4) for k, v in feats.items()}, reasons)
 

@@ -128,7 +128,12 @@ def test_verifier_spec_matches_features() -> None:
     from xinfang.nlp.dedup.detector import FEATURES, THRESHOLD, default_verifier, verifier_from_dict
 
     v = default_verifier()
-    assert len(v.coef) == len(v.mean) == len(v.scale) == len(FEATURES) and 0.0 < THRESHOLD < 1.0
+    assert len(v.coef) == len(v.mean) == len(v.scale) == len(FEATURES) and 0.0 < v.threshold < 1.0
+    from xinfang.nlp.dedup.detector import BATCH_FEATURES, batch_verifier
+
+    vb = batch_verifier()
+    assert len(vb.coef) == len(vb.mean) == len(BATCH_FEATURES) and vb.threshold == THRESHOLD
+    assert vb.meta["cv"]["precision"] >= 0.85
     assert v.meta["cv"]["precision"] >= 0.85  # the figures recorded by bench/nlp_dedup_quality.py --fit
     with pytest.raises(ModelLoadError):
         verifier_from_dict({"features": ["jaccard"], "mean": [0], "scale": [1], "coef": [1], "bias": 0})
@@ -195,3 +200,30 @@ def test_live_profiles_keep_object_words() -> None:
     other, _ = live.pair_features(idx.stats, forms[0], forms[2], "", "", p[0], p[2], 1.0)
     assert same[-2:] == (pytest.approx(1.0), 0.0) and other[-2:] == (0.0, 1.0)
     assert live.shared_objects(idx.stats, p[0], p[1]) and not live.shared_objects(idx.stats, p[0], p[2])
+
+
+def test_neighbourhood_features_see_a_campaign() -> None:
+    """Two posts of one campaign, worded differently, share their neighbours; an unrelated pair does not."""
+    campaign = [
+        "丽发新城小区旁边的搅拌站粉尘太大，家里窗户都不敢开，请环保部门查处。",
+        "丽发新城搅拌站夜里还在生产，噪音吵得孩子睡不着觉。",
+        "投诉丽发新城附近的搅拌站，运输车掉落泥土，道路脏乱。",
+        "丽发新城业主强烈要求搬走小区旁的搅拌站，粉尘和噪音严重影响健康。",
+        "丽发新城旁搅拌站无证经营，请有关部门依法取缔。",
+    ]
+    other = [
+        "建议增加夜间公交线路，方便上夜班的职工回家。",
+        "孩子入学划片不合理，离家近的学校不收。",
+        "小区门口的路灯坏了一个多月，晚上出行很不安全。",
+        "单位拖欠工资三个月，请劳动监察部门处理。",
+        "菜市场周边占道经营严重，交通拥堵。",
+        "申请公开征地补偿标准的文件。",
+    ]
+    docs = [Doc(str(k), "", t, float(k)) for k, t in enumerate(campaign + other)]
+    s = DuplicateDetector().score_pairs(docs, [("1", "4"), ("5", "6")])
+    assert s[0].features["neighbour_share"] > s[1].features["neighbour_share"]
+    assert 0.0 <= s[1].features["neighbour_mutual"] <= s[0].features["neighbour_mutual"] <= 1.0
+    # in a batch of two, a repost shares its whole (closed) neighbourhood
+    two = [Doc("a", "", campaign[0], 0.0), Doc("b", "", campaign[0] + "至今没有解决！", 1.0)]
+    f = DuplicateDetector().score_pairs(two, [("a", "b")])[0].features
+    assert f["neighbour_share"] == 1.0 and f["neighbour_mutual"] == 1.0
