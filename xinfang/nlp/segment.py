@@ -56,6 +56,11 @@ def content_words(text: str, *, hmm: bool = True) -> list[str]:
     return [w for w in cut(text, hmm=hmm) if w not in stop and not _NOISE_RE.fullmatch(w)]
 
 
+def dictionary_freq(word: str) -> int:
+    """The word's frequency in jieba's dictionary (0 when unknown: a name jieba's HMM found, such as 丽发)."""
+    return int(_load().FREQ.get(word) or 0)
+
+
 def domain_terms() -> list[str]:
     """The project's user-dictionary words (for tests and for the admin UI to display)."""
     text = resources.files(__package__).joinpath("userdict.txt").read_text(encoding="utf-8")

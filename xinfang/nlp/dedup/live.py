@@ -228,7 +228,9 @@ def shared_objects(stats: CorpusStats, q: Profile, c: Profile) -> list[int]:
     if not len(q.objects) or not len(c.objects):
         return []
     shared = np.intersect1d(q.keys[q.objects], c.keys[c.objects], assume_unique=True)
-    return [int(k) for k in shared[np.argsort(stats.word_dfs(shared), kind="stable")]]
+    df = stats.word_dfs(shared)
+    keep = df <= max(2, int(terms.NAMED_SHARE * stats.n))  # names, not kinds (see terms.shared_objects)
+    return [int(k) for k in shared[keep][np.argsort(df[keep], kind="stable")]]
 
 
 def score(vals: Sequence[float], verifier: Verifier | None = None) -> float:

@@ -14,7 +14,7 @@ rare in that corpus. *Object words* do not depend on frequency: words naming a p
 (…新城, …苑, …大厦, …公司, …路, …幼儿园) or by a number (58车贷, 6号线), and names jieba cut in two
 (丽发|新城), rejoined by :func:`compounds`. Sharing one is a strong sign of one matter; both texts naming
 objects and sharing none (power cuts in two different 小区) is a strong sign against. On the 525 labelled
-hotspot pairs, object words and compounds raised nested-CV recall at precision 0.9 from 0.69 to 0.83
+hotspot pairs, object words and compounds raised nested-CV recall at precision 0.9 from 0.69 to 0.86
 (bench/nlp_dedup_quality.py).
 """
 
@@ -36,6 +36,8 @@ from ..normalize import normalize
 #: Words are cut from the title and the first part of the body (the matter is stated early).
 BODY_CHARS = 3000
 RARE_SHARE = 0.007
+#: An object word in at most this share of the corpus is shown to staff as a name ("同一对象").
+NAMED_SHARE = 0.01
 
 #: Suffixes that make a word of ≥ 3 chars the name of a specific place, building, body or project.
 _SUFFIXES = """小区 新城 新村 花园 家园 公寓 大厦 广场 中心 社区 城 园 苑 府 庭 湾 居 墅 寓 村 组 公司 集团
@@ -89,13 +91,24 @@ _TAILS = "新城 新村 花园 家园 公寓 大厦 广场 华府 华庭 名苑 
 NAME_TAILS = frozenset(_TAILS.split())
 
 
+#: A first half more frequent than this in jieba's dictionary is an ordinary word (投诉, 附近, 国家), not part
+#: of a name: "投诉小区" is no object.
+NAME_HEAD_MAX_FREQ = 500
+
+
 def compounds(ws: Sequence[str]) -> list[str]:
-    """Object names rejoined from two adjacent words: a word of 2–3 chars followed by a name tail."""
+    """Object names rejoined from two adjacent words: an uncommon word of 2–3 chars, then a name tail."""
     out = []
     for prev, w in itertools.pairwise(ws):
         if len(prev) == 3 and prev[0] in "省市区县镇乡":  # "A2区丽发新城" is cut A2 | 区丽发 | 新城
             prev = prev[1:]
-        if w in NAME_TAILS and 2 <= len(prev) <= 3 and prev not in NAME_TAILS and not _NUMBER_RE.search(prev):
+        if (
+            w in NAME_TAILS
+            and 2 <= len(prev) <= 3
+            and prev not in NAME_TAILS
+            and not _NUMBER_RE.search(prev)
+            and segment.dictionary_freq(prev) <= NAME_HEAD_MAX_FREQ
+        ):
             out.append(prev + w)
     return out
 
@@ -172,5 +185,8 @@ class TermIndex:
         return sorted(shared, key=lambda w: (self.df[w], w))[:limit]
 
     def shared_objects(self, i: int, j: int, limit: int = 3) -> list[str]:
-        """Object words both texts name, rarest first (shown to staff as "同一对象")."""
-        return sorted(self.objects[i] & self.objects[j], key=lambda w: (self.df[w], w))[:limit]
+        """Object words both texts name, rarest first, shown to staff as "同一对象": only names, not kinds
+        of facility that many texts mention (幼儿园 in 2 % of a corpus is no evidence a person would cite)."""
+        cap = max(2, int(NAMED_SHARE * len(self.sets)))
+        shared = [w for w in self.objects[i] & self.objects[j] if self.df[w] <= cap]
+        return sorted(shared, key=lambda w: (self.df[w], w))[:limit]
