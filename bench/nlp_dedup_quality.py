@@ -2,21 +2,24 @@
 shared/data).
 
     .venv/bin/python bench/nlp_dedup_quality.py          # report
-    .venv/bin/python bench/nlp_dedup_quality.py --fit    # refit xinfang/nlp/dedup/verifier.json, then report
+    .venv/bin/python bench/nlp_dedup_quality.py --fit    # refit verifier_batch.json + verifier.json, report
 
 "Same matter" vs (related + different). Pair files in xinfang/nlp/evalsets/:
-- ``dedup_pairs_hotspot.csv`` — the training pairs (sampled stratified by char-bigram TF-IDF cosine);
+- ``dedup_pairs_hotspot.csv`` — the training pairs (325 sampled stratified by char-bigram TF-IDF cosine, 200
+  drawn across the detector's score range and at random; see bench/README.md);
 - ``dedup_pairs_hotspot_check.csv`` — a check set drawn differently (see its ``note`` column and
   bench/README.md); never used for fitting or for choosing the threshold.
 
 Reports:
-1. repeated 5-fold cross-validation of the verifier on the training pairs — weights refitted on 4/5 *and* the
-   threshold chosen on an inner cross-validation of those 4/5 (P ≥ 0.90, highest recall), so no test pair
-   influences its own decision; plus CV P/R at the shipped threshold;
+1. for the text-only verifier (the live look-up's) and the batch one (text + corpus neighbourhood): repeated
+   5-fold cross-validation on the training pairs — weights refitted on 4/5 *and* the threshold chosen on an
+   inner cross-validation of those 4/5 (P ≥ 0.90, highest recall), so no test pair influences its own
+   decision; plus CV P/R at the shipped threshold;
 2. the shipped detector end to end (candidate generation + score ≥ THRESHOLD) — in-sample for the training
    pairs (its weights were fitted on them), out-of-sample for the check pairs;
 3. candidate recall (how many "same" pairs the candidate generation proposes at all);
-4. single-feature baselines (exact Jaccard, containment, MinHash estimate).
+4. the live 登记 path (hashed statistics, stored profiles) on the check pairs, and what the form shows;
+5. single-feature baselines (exact Jaccard, containment, MinHash estimate).
 The class mix of the pair files is not the population's (they over-sample similar pairs), so precision here
 is precision on hard cases, not the share of correct flags in production.
 """
