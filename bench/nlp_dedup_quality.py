@@ -252,13 +252,16 @@ def live_check(docs: list, check: list[dict[str, str]], threshold: float) -> Non
     scores, labels = [], []
     for p in check:
         i, j = pos[p["id_a"]], pos[p["id_b"]]
-        a, b = docs[i], docs[j]
-        qa, qb = index.profile_of(i + 1), index.profile_of(j + 1)
-        assert qa is not None and qb is not None
-        fa, fb = minhash.dedup_form(rows[i][3]), minhash.dedup_form(rows[j][3])
-        days = abs(a.time - b.time) / 86400 if a.time is not None and b.time is not None else None
+        if (docs[i].time or 0) > (docs[j].time or 0):
+            i, j = j, i  # as on the 登记 form: the earlier text is stored, the later one is looked up
+        old, new = docs[i], docs[j]
+        q = live.profile(index.stats, new.title, rows[j][3], keep_words=True)
+        c = index.profile_of(i + 1)
+        assert c is not None
+        fq, fc = minhash.dedup_form(rows[j][3]), minhash.dedup_form(rows[i][3])
+        days = abs(new.time - old.time) / 86400 if new.time is not None and old.time is not None else None
         vals, _ = live.pair_features(
-            index.stats, fa, fb, minhash.dedup_form(a.title), minhash.dedup_form(b.title), qa, qb, days
+            index.stats, fq, fc, minhash.dedup_form(new.title), minhash.dedup_form(old.title), q, c, days
         )
         scores.append(live.score(vals))
         labels.append(p["label"] == "same")

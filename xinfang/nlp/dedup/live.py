@@ -25,7 +25,7 @@ import os
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -119,9 +119,15 @@ class Profile:
     title_mass: float
     objects: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # parallel to keys
     words: dict[int, str] = field(default_factory=dict)  # key → word, kept only for the text being looked up
+    # The text being looked up keeps *all* its words (sorted keys, counts): a shared word beyond a stored
+    # profile's cut then still counts, as it does in the batch detector (containment was 0.05 low without).
+    all_keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.uint32))
+    all_counts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
-def profile_words(stats: CorpusStats, title_words: Sequence[str], words: Sequence[str]) -> Profile:
+def profile_words(
+    stats: CorpusStats, title_words: Sequence[str], words: Sequence[str], *, keep_all: bool = False
+) -> Profile:
     counts = Counter(word_key(w) for w in words)  # counted by key: a crc32 collision merges two words
     object_keys = {word_key(w) for w in set(words) if terms.is_object_word(w)}
     if counts:
@@ -141,14 +147,20 @@ def profile_words(stats: CorpusStats, title_words: Sequence[str], words: Sequenc
     if len(tkeys) > TITLE_WORDS:
         top = np.argsort(-tidf, kind="stable")[:TITLE_WORDS]
         tkeys, tidf = tkeys[np.sort(top)], tidf[np.sort(top)]
-    return Profile(k, ct, norm, mass, tkeys, float(tidf.sum()), objects)
+    p = Profile(k, ct, norm, mass, tkeys, float(tidf.sum()), objects)
+    if keep_all and counts:
+        order = np.argsort(keys)
+        counts_all = np.fromiter(counts.values(), dtype=np.int64, count=len(counts))
+        p = replace(p, all_keys=keys[order], all_counts=counts_all[order])
+    return p
 
 
 def profile(stats: CorpusStats, title: str, text: str, *, keep_words: bool = False) -> Profile:
-    """``text`` is title + body, as the batch detector segments it; ``keep_words`` maps keys back to words
-    (for the text being looked up: the reason names the shared words)."""
+    """``text`` is title + body, as the batch detector segments it; ``keep_words`` (for the text being looked
+    up) maps keys back to words — the reason names the shared words — and keeps all its words, not only the
+    stored profile's ``PROFILE_WORDS``."""
     ws = terms.words(text)
-    p = profile_words(stats, terms.words(title) if title else [], ws)
+    p = profile_words(stats, terms.words(title) if title else [], ws, keep_all=keep_words)
     if keep_words:
         p.words.update((word_key(w), w) for w in ws)
     return p
@@ -182,10 +194,11 @@ def pair_features(
         stats.char_vector(c_title_form or c_form[:30]),
     )
     d = UNKNOWN_DAYS if days is None else days
-    shared, iq, ic = np.intersect1d(q.keys, c.keys, assume_unique=True, return_indices=True)
+    q_keys, q_counts = (q.all_keys, q.all_counts) if len(q.all_keys) else (q.keys, q.counts)
+    shared, iq, ic = np.intersect1d(q_keys, c.keys, assume_unique=True, return_indices=True)
     sidf = stats.word_idf(shared)
     ish = float(sidf.sum())
-    wq = (1 + np.log(q.counts[iq].astype(np.float64))) * sidf
+    wq = (1 + np.log(q_counts[iq].astype(np.float64))) * sidf
     wc = (1 + np.log(c.counts[ic].astype(np.float64))) * sidf
     tcos_w = float(np.dot(wq, wc)) / (q.norm * c.norm) if q.norm and c.norm else 0.0
     small = min(q.mass, c.mass)

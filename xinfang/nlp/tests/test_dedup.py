@@ -227,3 +227,23 @@ def test_neighbourhood_features_see_a_campaign() -> None:
     two = [Doc("a", "", campaign[0], 0.0), Doc("b", "", campaign[0] + "至今没有解决！", 1.0)]
     f = DuplicateDetector().score_pairs(two, [("a", "b")])[0].features
     assert f["neighbour_share"] == 1.0 and f["neighbour_mutual"] == 1.0
+
+
+def test_looked_up_text_keeps_all_its_words() -> None:
+    """A word shared beyond the stored profile's cut still counts for the text being looked up."""
+    from xinfang.nlp import segment
+    from xinfang.nlp.dedup import live
+
+    filler = "，".join(segment.domain_terms())  # > PROFILE_WORDS distinct words
+    texts = [f"{filler}。丽发新城搅拌站粉尘扰民。", "丽发新城搅拌站粉尘扰民，请处理。", "夜间公交线路太少"]
+    idx = live.build([(k + 1, 0, "", t) for k, t in enumerate(texts)])
+    stored = idx.profile_of(1)
+    looked_up = live.profile(idx.stats, "", texts[0], keep_words=True)
+    assert stored is not None and len(looked_up.all_keys) > len(stored.keys)
+    assert (np.diff(looked_up.all_keys.astype(np.int64)) > 0).all()
+    other = idx.profile_of(2)
+    assert other is not None
+    forms = [minhash.dedup_form(t) for t in texts[:2]]
+    full, _ = live.pair_features(idx.stats, forms[0], forms[1], "", "", looked_up, other, 1.0)
+    cut, _ = live.pair_features(idx.stats, forms[0], forms[1], "", "", stored, other, 1.0)
+    assert full[6] > cut[6]  # term containment: the shared words rank below the filler in idf
