@@ -59,7 +59,7 @@ class _OneRequestAtATimeServer(ThreadedWSGIServer):
 
 
 @pytest.fixture(scope="session")
-def live_server(request) -> Iterator:
+def live_server(request, django_db_setup, django_db_blocker) -> Iterator:
     """pytest-django's live server (same address options), serving one request at a time."""
     from pytest_django.live_server_helper import LiveServer
 
@@ -69,6 +69,23 @@ def live_server(request) -> Iterator:
     server.start()
     yield server
     server.stop()
+    with django_db_blocker.unblock():
+        _end_stray_sessions()
+
+
+def _end_stray_sessions() -> None:
+    """A request thread still holding Chromium's keep-alive socket when the server stops keeps its PostgreSQL
+    session, and the test database then cannot be dropped ("is being accessed by other users")."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    connection.close()  # and this one: the database is dropped next
 
 
 @pytest.fixture(scope="session")
