@@ -4,7 +4,7 @@
     train      --data CSV [--seg CSV] [--out PATH] [--taxonomy CSV]
     eval       --data CSV [--seg CSV] [--folds 5] [--json PATH]
     predict    --input CSV --output CSV [--model PATH]
-    duplicates --input CSV --output CSV [--threshold X]
+    duplicates --input CSV --output CSV [--threshold X] [--window-days 365]
 
 Exit codes: 0 ok, 2 a clear input/model problem (message on stderr), never a traceback for NlpError.
 """
@@ -48,6 +48,12 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--input", required=True)
     d.add_argument("--output", required=True)
     d.add_argument("--threshold", type=float, default=None)
+    d.add_argument(
+        "--window-days",
+        type=float,
+        default=365.0,
+        help="pair only messages at most this many days apart (default 365; 0: no window)",
+    )
     return p
 
 
@@ -153,7 +159,10 @@ def _cmd_duplicates(a: argparse.Namespace) -> int:
         for r in rows
     ]
     docs = [d for d in docs if (d.title + d.body).strip()]
-    det = DuplicateDetector(threshold=a.threshold if a.threshold is not None else THRESHOLD)
+    det = DuplicateDetector(
+        threshold=a.threshold if a.threshold is not None else THRESHOLD,
+        window_days=a.window_days if a.window_days and a.window_days > 0 else None,
+    )
     pairs = det.find(docs)
     with open(a.output, "w", encoding="utf-8", newline="") as fh:
         w = csv.writer(fh)

@@ -96,6 +96,11 @@ def test_cli_duplicates(tmp_path: Path) -> None:
     assert [(r["id_a"], r["id_b"]) for r in rows] == [("1", "2")]
     reason = json.loads(rows[0]["reason"])
     assert "同一信访人" in reason["reasons"] and reason["passages"]
+    # the two posts are 4 days apart: outside a 2-day window, inside "no window"
+    assert main(["duplicates", "--input", str(inp), "--output", str(out), "--window-days", "2"]) == 0
+    assert not list(csv.DictReader(out.open(encoding="utf-8")))
+    assert main(["duplicates", "--input", str(inp), "--output", str(out), "--window-days", "0"]) == 0
+    assert len(list(csv.DictReader(out.open(encoding="utf-8")))) == 1
 
 
 def test_package_does_not_import_django() -> None:
