@@ -166,7 +166,9 @@ def fit(path: Path, names: tuple[str, ...], f: np.ndarray, y: np.ndarray, n_pair
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--fit", action="store_true", help="refit the verifier and write verifier.json")
+    ap.add_argument(
+        "--fit", action="store_true", help="refit both verifiers (verifier_batch.json, verifier.json)"
+    )
     a = ap.parse_args()
     if not (DATA / "hotspot_messages.csv").exists():
         print(f"SKIP: real data not found at {DATA}")
@@ -187,12 +189,13 @@ def main() -> int:
 
     det = DuplicateDetector(window_days=None)
 
-    def features(ps: list[dict[str, str]], names: tuple[str, ...] = BATCH_FEATURES) -> np.ndarray:
+    def features(ps: list[dict[str, str]]) -> np.ndarray:
         scored = det.score_pairs(docs, [(p["id_a"], p["id_b"]) for p in ps])
-        return np.array([[s.features[k] for k in names] for s in scored])
+        return np.array([[s.features[k] for k in BATCH_FEATURES] for s in scored])
 
     f = features(pairs)
-    f_text = features(pairs, FEATURES)
+    assert BATCH_FEATURES[: len(FEATURES)] == FEATURES
+    f_text = f[:, : len(FEATURES)]  # the text features lead the batch ones: scored once
     if a.fit:
         for path, names, ff in ((VERIFIER_BATCH, BATCH_FEATURES, f), (VERIFIER, FEATURES, f_text)):
             fit(path, names, ff, y, len(pairs))
