@@ -52,6 +52,12 @@ FEATURES = (
 #: two of them, worded differently, share few words (collective evidence, as in entity resolution). The live
 #: look-up has no such neighbourhood for the texts it compares, so it keeps the text-only verifier.
 BATCH_FEATURES = (*FEATURES, "neighbour_share", "neighbour_mutual")
+#: A second, collective stage (batch only): two posts of one campaign are often each strongly linked to a
+#: third post while sharing little with each other. ``two_hop`` is the strongest such path i–k–j through the
+#: candidate graph, max over k of p(i, k)·p(k, j) with p the first stage's (``BATCH_FEATURES``) probability —
+#: one round of collective classification, as in entity resolution. The operating score and threshold are
+#: this stage's (``verifier_collective.json``).
+COLLECTIVE_FEATURES = (*BATCH_FEATURES, "two_hop")
 #: Days assumed when a message has no time: a year is "long ago" without inventing a coincidence.
 UNKNOWN_DAYS = 365.0
 
@@ -97,9 +103,36 @@ def batch_verifier() -> Verifier:
     return verifier_from_dict(json.loads(text), BATCH_FEATURES)
 
 
+@lru_cache(maxsize=1)
+def collective_verifier() -> Verifier:
+    """The second stage (``COLLECTIVE_FEATURES``): the batch detector's operating score and threshold."""
+    text = resources.files(__package__).joinpath("verifier_collective.json").read_text(encoding="utf-8")
+    return verifier_from_dict(json.loads(text), COLLECTIVE_FEATURES)
+
+
 #: Operating threshold of the batch detector (``xinfang nlp duplicates``), chosen on cross-validated scores
-#: (see ``verifier_batch.json`` → ``cv``). The live look-up's is ``default_verifier().threshold``.
-THRESHOLD = batch_verifier().threshold
+#: (see ``verifier_collective.json`` → ``cv``). The live look-up's is ``default_verifier().threshold``.
+THRESHOLD = collective_verifier().threshold
+
+
+def two_hop(
+    edges: Sequence[tuple[int, int]], prob: Sequence[float], queries: Sequence[tuple[int, int]]
+) -> np.ndarray:
+    """For each query pair (i, j): max over texts k joined to both by an edge of p(i, k)·p(k, j); 0 when
+    there is none. ``edges`` are the candidate pairs, ``prob`` their first-stage probabilities."""
+    nb: dict[int, dict[int, float]] = {}
+    for (i, j), p in zip(edges, prob, strict=True):
+        nb.setdefault(i, {})[j] = float(p)
+        nb.setdefault(j, {})[i] = float(p)
+    out = np.zeros(len(queries))
+    for q, (i, j) in enumerate(queries):
+        a, b = nb.get(i), nb.get(j)
+        if not a or not b:
+            continue
+        if len(a) > len(b):
+            a, b = b, a
+        out[q] = max((p * b[k] for k, p in a.items() if k in b and k not in (i, j)), default=0.0)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,14 +204,17 @@ class DuplicateDetector:
         min_cosine: float = 0.2,
         min_term_cosine: float = 0.15,
         verifier: Verifier | None = None,
+        collective: Verifier | None = None,
     ) -> None:
-        self.verifier = verifier or batch_verifier()
-        self.threshold = self.verifier.threshold if threshold is None else threshold
+        self.verifier = verifier or batch_verifier()  # first stage
+        self.collective = collective or collective_verifier()  # second stage: the operating score
+        self.threshold = self.collective.threshold if threshold is None else threshold
         self.window_days = window_days
         self.neighbours = neighbours
         self.min_cosine = min_cosine
         self.min_term_cosine = min_term_cosine
         self._memo: tuple[int, _Corpus] | None = None
+        self._graph_memo: tuple[_Corpus, dict[tuple[int, int], PairScore]] | None = None
 
     def _corpus(self, docs: Sequence[Doc]) -> _Corpus:
         # Segmenting is the slow part (~3 ms/text); evaluation calls find/score_pairs on the same documents.
@@ -265,24 +301,48 @@ class DuplicateDetector:
         feats["days"] = days
         return PairScore(a.id, b.id, round(p, 4), {k: round(v, 4) for k, v in feats.items()}, reasons)
 
+    def _in_scope(self, a: Doc, b: Doc) -> bool:
+        """Within the time window and the same place (when both are known)."""
+        days, ta, tb = self.window_days, a.time, b.time
+        if days is not None and ta is not None and tb is not None and abs(ta - tb) > days * 86400:
+            return False
+        return not (a.place and b.place and a.place != b.place)
+
+    def _graph(self, docs: Sequence[Doc], c: _Corpus) -> dict[tuple[int, int], PairScore]:
+        """Every candidate pair in scope with its first-stage score (the edges of ``two_hop``)."""
+        if self._graph_memo is not None and self._graph_memo[0] is c:
+            return self._graph_memo[1]
+        graph = {
+            (i, j): self._score(docs, c, i, j)
+            for i, j in sorted(self._candidates(c))
+            if self._in_scope(docs[i], docs[j])
+        }
+        self._graph_memo = (c, graph)
+        return graph
+
+    def _second_stage(
+        self, graph: dict[tuple[int, int], PairScore], first: list[PairScore], queries: list[tuple[int, int]]
+    ) -> list[PairScore]:
+        hops = two_hop(list(graph), [ps.score for ps in graph.values()], queries)
+        out = []
+        for ps, hop in zip(first, hops, strict=True):
+            feats = {**ps.features, "two_hop": round(float(hop), 4)}
+            p = self.collective.probability([feats[k] for k in COLLECTIVE_FEATURES])
+            reasons = list(ps.reasons)
+            if hop >= 0.5:
+                reasons.insert(-1, f"经第三条信访关联（{hop:.2f}）")
+            out.append(PairScore(ps.id_a, ps.id_b, round(p, 4), feats, reasons, ps.passages))
+        return out
+
     def find(self, docs: Sequence[Doc], *, with_passages: bool = True) -> list[PairScore]:
         """All pairs scoring ≥ threshold, best first, with reasons and overlapping passages."""
         if len(docs) < 2:
             return []
         c = self._corpus(docs)
+        graph = self._graph(docs, c)
         out = []
-        for i, j in sorted(self._candidates(c)):
-            a, b = docs[i], docs[j]
-            if (
-                self.window_days is not None
-                and a.time is not None
-                and b.time is not None
-                and abs(a.time - b.time) > self.window_days * 86400
-            ):
-                continue
-            if a.place and b.place and a.place != b.place:
-                continue
-            ps = self._score(docs, c, i, j)
+        scored = self._second_stage(graph, list(graph.values()), list(graph))
+        for (i, j), ps in zip(graph, scored, strict=True):
             if ps.score >= self.threshold:
                 if with_passages:
                     ps = PairScore(
@@ -305,5 +365,20 @@ class DuplicateDetector:
     def score_pairs(self, docs: Sequence[Doc], pairs: Sequence[tuple[str, str]]) -> list[PairScore]:
         """Score given id pairs (for evaluation), using this document set's idf."""
         c = self._corpus(docs)
+        graph = self._graph(docs, c)
         pos = {d.id: k for k, d in enumerate(docs)}
-        return [self._score(docs, c, pos[a], pos[b]) for a, b in pairs]
+        queries = [(min(pos[a], pos[b]), max(pos[a], pos[b])) for a, b in pairs]
+        first = [graph.get(q) or self._score(docs, c, *q) for q in queries]
+        # In the order asked for (the graph holds each pair once, lower index first).
+        first = [
+            ps if (ps.id_a, ps.id_b) == (a, b) else PairScore(a, b, ps.score, ps.features, ps.reasons)
+            for ps, (a, b) in zip(first, pairs, strict=True)
+        ]
+        return self._second_stage(graph, first, queries)
+
+    def first_stage(self, docs: Sequence[Doc]) -> tuple[list[tuple[str, str]], np.ndarray]:
+        """The candidate graph for fitting the second stage: its pairs (ids) and their ``BATCH_FEATURES``."""
+        c = self._corpus(docs)
+        graph = self._graph(docs, c)
+        ids = [(docs[i].id, docs[j].id) for i, j in graph]
+        return ids, np.array([[ps.features[k] for k in BATCH_FEATURES] for ps in graph.values()])

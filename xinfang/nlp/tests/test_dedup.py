@@ -132,8 +132,13 @@ def test_verifier_spec_matches_features() -> None:
     from xinfang.nlp.dedup.detector import BATCH_FEATURES, batch_verifier
 
     vb = batch_verifier()
-    assert len(vb.coef) == len(vb.mean) == len(BATCH_FEATURES) and vb.threshold == THRESHOLD
-    assert vb.meta["cv"]["precision"] >= 0.85
+    assert len(vb.coef) == len(vb.mean) == len(BATCH_FEATURES)
+    from xinfang.nlp.dedup.detector import COLLECTIVE_FEATURES, collective_verifier
+
+    vc = collective_verifier()
+    assert len(vc.coef) == len(vc.mean) == len(COLLECTIVE_FEATURES) and vc.threshold == THRESHOLD
+    assert vc.coef[-1] > 0  # a strong path through a third post is evidence for, not against
+    assert vb.meta["cv"]["precision"] >= 0.85 and vc.meta["cv"]["precision"] >= 0.85
     assert v.meta["cv"]["precision"] >= 0.85  # the figures recorded by bench/nlp_dedup_quality.py --fit
     with pytest.raises(ModelLoadError):
         verifier_from_dict({"features": ["jaccard"], "mean": [0], "scale": [1], "coef": [1], "bias": 0})
@@ -247,3 +252,30 @@ def test_looked_up_text_keeps_all_its_words() -> None:
     full, _ = live.pair_features(idx.stats, forms[0], forms[1], "", "", looked_up, other, 1.0)
     cut, _ = live.pair_features(idx.stats, forms[0], forms[1], "", "", stored, other, 1.0)
     assert full[6] > cut[6]  # term containment: the shared words rank below the filler in idf
+
+
+def test_two_hop_is_the_strongest_path_through_a_third_text() -> None:
+    from xinfang.nlp.dedup.detector import two_hop
+
+    edges = [(0, 1), (1, 2), (0, 3), (3, 2), (4, 5)]
+    prob = [0.9, 0.8, 0.5, 0.5, 0.99]
+    hop = two_hop(edges, prob, [(0, 2), (0, 1), (4, 2), (5, 4)])
+    assert hop[0] == pytest.approx(0.72)  # 0–1–2 beats 0–3–2 (0.25)
+    assert hop[1] == 0.0  # 0 and 1 share no third text (their own edge is not a path)
+    assert hop[2] == 0.0 and hop[3] == 0.0
+
+
+def test_campaign_posts_linked_through_a_third_score_higher() -> None:
+    """The batch score of a weak pair rises when both posts are close to a third one of the campaign."""
+    docs = [
+        Doc("a", "丽发新城搅拌站", "丽发新城小区旁边的搅拌站粉尘太大，窗户都不敢开，请环保部门查处。", 0.0),
+        Doc("b", "丽发新城搅拌站", "丽发新城小区旁边的搅拌站粉尘太大，夜里还在生产，噪音吵得睡不着觉。", 1.0),
+        Doc("c", "搅拌站噪音", "夜里还在生产，噪音吵得孩子睡不着觉，运输车掉落泥土，道路脏乱。", 2.0),
+        Doc("d", "公交线路", "建议增加夜间公交线路，方便上夜班的职工回家。", 3.0),
+        Doc("e", "路灯", "小区门口的路灯坏了一个多月，晚上出行很不安全。", 4.0),
+    ]
+    det = DuplicateDetector()
+    [ac, de] = det.score_pairs(docs, [("a", "c"), ("d", "e")])
+    assert ac.features["two_hop"] > 0.0 and de.features["two_hop"] == 0.0
+    alone = DuplicateDetector().score_pairs([docs[0], docs[2], docs[3], docs[4]], [("a", "c")])[0]
+    assert alone.features["two_hop"] == 0.0 and ac.score > alone.score
