@@ -99,17 +99,27 @@ def petitioner_sealed(data: PetitionerInput) -> Petitioner:
     )
 
 
-def petitioner_upsert(*, data: PetitionerInput, sealed: Petitioner | None = None) -> tuple[Petitioner, bool]:
+def petitioner_known(*, data: PetitionerInput, sealed: Petitioner) -> Petitioner | None:
+    """The petitioner already on record as ``data``: same ID number (blind index), or — without one — same
+    phone (blind index) and name."""
+    if sealed.id_number_hash:
+        return _known_petitioner(id_number_hash=sealed.id_number_hash)
+    if sealed.phone_hash and data.name:
+        return _known_petitioner(phone_hash=sealed.phone_hash, name=data.name)
+    return None
+
+
+def petitioner_upsert(
+    *, data: PetitionerInput, sealed: Petitioner | None = None, known: Petitioner | None = None
+) -> tuple[Petitioner, bool]:
     """Reuse the petitioner known by the same ID number (blind index); otherwise create one.
 
-    ``sealed`` is ``petitioner_sealed(data)`` when the caller prepared it already. Returns the petitioner and
-    whether it was created by this call."""
+    ``sealed`` is ``petitioner_sealed(data)`` when the caller prepared it already; ``known`` is what
+    ``petitioner_known`` found earlier (a petitioner on record stays on record, so it need not be looked up
+    again; one not found then is looked up here, in the writing transaction, so that two registrations of the
+    same new person cannot both create it). Returns the petitioner and whether it was created by this call."""
     row = sealed if sealed is not None else petitioner_sealed(data)
-    existing = None
-    if row.id_number_hash:
-        existing = _known_petitioner(id_number_hash=row.id_number_hash)
-    elif row.phone_hash and data.name:
-        existing = _known_petitioner(phone_hash=row.phone_hash, name=data.name)
+    existing = known if known is not None else petitioner_known(data=data, sealed=row)
     if existing is not None:
         changed = []
         if data.phone and existing.phone_hash != row.phone_hash:
@@ -164,6 +174,17 @@ def contact_register(
         raise ValidationFailed("received_in_future", "收到时间不能晚于当前时间", field="received_at")
 
     sealed = [petitioner_sealed(person) for person in data.petitioners]
+    # Reads, before the write lock: who is on record already, and whether one of them has a final decision on
+    # the same facts (Art 36¶3). A brand-new petitioner has no history, so one registered concurrently by
+    # someone else cannot change the finality check; petitioner_upsert looks the not-found ones up again.
+    people = list(zip(data.petitioners, sealed, strict=True))
+    on_record = [petitioner_known(data=person, sealed=row) for person, row in people]
+    final = None
+    if not data.attach_to:
+        final = find_final_match(
+            petitioner_ids=list(dict.fromkeys(p.pk for p in on_record if p is not None)),
+            text="\n".join((data.title, data.request, data.facts, data.reasons)),
+        )
     start = timezone.localtime(received_at).date()
     # Art 22¶1 for petition bureaus; Art 23¶2 for an organ that receives a petition directly.
     kind = "routing" if unit.kind == UnitKind.BUREAU else "notice"
@@ -179,12 +200,9 @@ def contact_register(
         # Petitioners first: the matter-number counter row (locked from the draw until commit) is then held
         # for as few statements as possible. The same person listed twice is one party.
         parties: dict[int, ContactPetitioner] = {}
-        known: set[int] = set()  # petitioners seen before this registration (only they can have history)
         phones: dict[int, str] = {}  # in hand for the registration SMS: no query afterwards
-        for person, row in zip(data.petitioners, sealed, strict=True):
-            petitioner, is_new = petitioner_upsert(data=person, sealed=row)
-            if not is_new:
-                known.add(petitioner.pk)
+        for person, row, was_known in zip(data.petitioners, sealed, on_record, strict=True):
+            petitioner, _is_new = petitioner_upsert(data=person, sealed=row, known=was_known)
             if person.phone:  # petitioner_upsert stored it: the number on record from now on
                 phones[petitioner.pk] = person.phone
             elif petitioner.pk not in phones:
@@ -200,10 +218,6 @@ def contact_register(
             matter.contact_count = ordinal
             is_repeat = True
         else:
-            final = find_final_match(
-                petitioner_ids=[pk for pk in parties if pk in known],
-                text="\n".join((data.title, data.request, data.facts, data.reasons)),
-            )
             year = timezone.localtime(received_at).year
             matter = Matter(
                 number=next_matter_number(scope=unit.region.code, year=year),

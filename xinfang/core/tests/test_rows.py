@@ -1,5 +1,7 @@
 """rows.insert writes what save() would, with the statement compiled once."""
 
+from decimal import Decimal
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -41,3 +43,20 @@ def test_models_with_their_own_save_or_signals_are_refused():
         insert(Event(actor_label="x", verb="t", subject_type="s", subject_id="1"))
     with pytest.raises(TypeError):  # AbstractBaseUser overrides save()
         insert(User(username="u"))
+
+
+
+def test_values_of_another_type_still_go_through_their_field():
+    """Plain str/int/bool values skip the field calls; anything else is prepared by the field as before."""
+    from xinfang.intake.models import PetitionerKind
+
+    # A Decimal cannot be bound as is (sqlite3 refuses it, psycopg types it numeric): the field makes a str.
+    a = Petitioner(name=Decimal("1.50"), kind=PetitionerKind.ORGANISATION, id_number_hash="h2")
+    insert(a)
+    row = Petitioner.objects.get(pk=a.pk)
+    assert (row.name, row.kind) == ("1.50", "organisation")
+    e = Event(actor_label="x", verb="t", subject_type="s", subject_id=5, actor_unit_id="7", is_public=1)
+    insert(e, save_override_is_update_guard=True)
+    got = Event.objects.get(pk=e.pk)
+    assert (got.subject_id, got.actor_unit_id, got.is_public) == ("5", 7, True)
+    assert got.occurred_at is not None  # auto_now_add: always the field's own pre_save
