@@ -45,7 +45,6 @@ def test_models_with_their_own_save_or_signals_are_refused():
         insert(User(username="u"))
 
 
-
 def test_values_of_another_type_still_go_through_their_field():
     """Plain str/int/bool values skip the field calls; anything else is prepared by the field as before."""
     from xinfang.intake.models import PetitionerKind
