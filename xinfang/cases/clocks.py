@@ -46,12 +46,18 @@ def clock_start(
     computed it already (registration does, before taking its locks)."""
     if due is None:
         due = compute_clock_due(region_code=matter.region_code, clock=kind, start=start, days=days)
+    clock = clock_prepare(kind=kind, start=start, due=due, days=days)
+    clock.assignment = assignment
+    return clock_insert(clock, matter=matter, actor=actor)
+
+
+def clock_prepare(*, kind: str, start: dt.date, due: DueDate, days: int | None = None) -> Clock:
+    """The unsaved clock (label, due date and its explanation) — no database: a registration builds it
+    before taking the write lock; ``clock_insert`` writes it."""
     label = CLOCK_LABELS.get(kind, kind)
     if kind == "assigned" and days:
         label = f"交办办理期限（{days}日）"
-    clock = Clock(
-        matter=matter,
-        assignment=assignment,
+    return Clock(
         kind=kind,
         label=label,
         started_on=start,
@@ -59,13 +65,18 @@ def clock_start(
         due_at=due_at_for(due.due),
         explanation=due.to_dict(),
     )
+
+
+def clock_insert(clock: Clock, *, matter: Matter, actor: Any) -> Clock:
+    """Write a prepared clock of ``matter`` with its ``clock.started`` event (caller's transaction)."""
+    clock.matter = matter
     insert(clock)
     record_event(
         actor=actor,
         verb="clock.started",
         subject=clock,
         matter_id=matter.pk,
-        new={"kind": kind, "label": label, "due_on": due.due.isoformat()},
+        new={"kind": clock.kind, "label": clock.label, "due_on": clock.due_on.isoformat()},
     )
     return clock
 

@@ -8,7 +8,8 @@ from typing import Any
 
 from xinfang.core import crypto
 from xinfang.intake.models import Petitioner
-from xinfang.notify.services import notify
+from xinfang.notify.models import Notification
+from xinfang.notify.services import notification_prepare, notification_queue
 
 from .models import Matter
 
@@ -35,17 +36,29 @@ def notify_phones(
 ) -> int:
     """Text these numbers about ``matter`` — for a caller that already holds its petitioners' phones (a
     registration has them in hand, so it needs no query and no decryption). One message per number."""
-    sent: set[str] = set()
+    prepared = sms_prepare(phones=phones, template=template)
+    return sms_queue(matter=matter, prepared=prepared, context=context, actor=actor)
+
+
+def sms_prepare(*, phones: Iterable[str], template: str) -> list[Notification]:
+    """One unsaved SMS per distinct mobile number (landlines cannot receive one), recipients encrypted — no
+    database, so a registration does it before its write lock."""
+    seen: set[str] = set()
+    out = []
     for phone in phones:
-        if not phone.startswith("1") or phone in sent:  # SMS goes to mobiles only, once per number
+        if not phone.startswith("1") or phone in seen:  # SMS goes to mobiles only, once per number
             continue
-        notify(
-            channel="sms",
-            to=phone,
-            template=template,
-            context={"number": matter.number, **context},
-            matter_id=matter.pk,
-            actor=actor,
+        out.append(notification_prepare(channel="sms", to=phone, template=template))
+        seen.add(phone)
+    return out
+
+
+def sms_queue(
+    *, matter: Matter, prepared: list[Notification], context: dict[str, Any], actor: Any = None
+) -> int:
+    """Fill and write messages from ``sms_prepare`` about ``matter`` in the caller's transaction."""
+    for notification in prepared:
+        notification_queue(
+            notification, context={"number": matter.number, **context}, matter_id=matter.pk, actor=actor
         )
-        sent.add(phone)
-    return len(sent)
+    return len(prepared)

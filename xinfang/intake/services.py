@@ -11,10 +11,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from xinfang.audit.services import events_batched, record_event
-from xinfang.cases.clocks import clock_start, local_today
+from xinfang.cases.clocks import clock_insert, clock_prepare, local_today
 from xinfang.cases.finality import find_final_match
 from xinfang.cases.models import Matter, MatterStatus
-from xinfang.cases.notices import notify_phones
+from xinfang.cases.notices import sms_prepare, sms_queue
 from xinfang.cases.numbering import next_matter_number
 from xinfang.cases.selectors import can_see_identity, matter_for, visible_matters
 from xinfang.core import crypto
@@ -24,6 +24,7 @@ from xinfang.core.memo import TtlCache
 from xinfang.core.pii import mask_address, mask_id_number, mask_phone
 from xinfang.core.rows import insert
 from xinfang.deadlines.services import compute_clock_due
+from xinfang.notify.models import Notification
 from xinfang.org.models import Region, Unit, UnitKind
 from xinfang.org.selectors import region_by_code
 
@@ -188,9 +189,51 @@ def contact_register(
     start = timezone.localtime(received_at).date()
     # Art 22¶1 for petition bureaus; Art 23¶2 for an organ that receives a petition directly.
     kind = "routing" if unit.kind == UnitKind.BUREAU else "notice"
-    due = None
-    if not data.attach_to and (kind == "routing" or not data.identity_unclear):
-        due = compute_clock_due(region_code=region.code, clock=kind, start=start)
+    # The rows are built here, before the write lock (SQLite) and the number counter's row lock (PostgreSQL):
+    # under the locks only the statements run, with the number and the keys filled in.
+    matter: Matter | None = None
+    clock = None
+    sms: list[Notification] = []
+    if not data.attach_to:
+        matter = Matter(
+            number="",  # drawn under the lock
+            title=data.title.strip(),
+            matter_type=data.matter_type,
+            category=data.category,
+            region=region,
+            region_code=region.code,
+            registering_unit=unit,
+            accused_unit=accused,
+            is_litigation=data.is_litigation,
+            is_major=data.is_major,
+            first_received_at=received_at,
+            last_contact_at=received_at,
+            created_by=as_user(actor),
+            status=MatterStatus.NOT_ACCEPTED if final else MatterStatus.REGISTERED,
+            final_matter=final,
+        )
+        if final is None:
+            if kind == "routing" or not data.identity_unclear:
+                due = compute_clock_due(region_code=region.code, clock=kind, start=start)
+                clock = clock_prepare(kind=kind, start=start, due=due)
+            sms = sms_prepare(phones=_phones(people, on_record).values(), template="matter_registered")
+    contact = Contact(
+        channel=data.channel,
+        received_at=received_at,
+        registered_by=as_user(actor),
+        registering_unit=unit,
+        via_token=token,
+        external_ref=data.external_ref,
+        title=data.title.strip(),
+        request=data.request.strip(),
+        facts=data.facts.strip(),
+        reasons=data.reasons.strip(),
+        is_oral=data.is_oral,
+        oral_record=data.oral_record,
+        identity_unclear=data.identity_unclear,
+        headcount=data.headcount,
+        region_code=region.code,
+    )
 
     # Normally the outermost transaction (the API no longer wraps it: its idempotency record goes in through
     # also_in_transaction), so no savepoint is spent; nested in a caller's transaction it keeps one, so a
@@ -200,16 +243,12 @@ def contact_register(
         # Petitioners first: the matter-number counter row (locked from the draw until commit) is then held
         # for as few statements as possible. The same person listed twice is one party.
         parties: dict[int, ContactPetitioner] = {}
-        phones: dict[int, str] = {}  # in hand for the registration SMS: no query afterwards
         for person, row, was_known in zip(data.petitioners, sealed, on_record, strict=True):
             petitioner, _is_new = petitioner_upsert(data=person, sealed=row, known=was_known)
-            if person.phone:  # petitioner_upsert stored it: the number on record from now on
-                phones[petitioner.pk] = person.phone
-            elif petitioner.pk not in phones:
-                phones[petitioner.pk] = crypto.decrypt(petitioner.phone_enc)
             party = parties.setdefault(petitioner.pk, ContactPetitioner(petitioner=petitioner))
             party.is_representative = party.is_representative or person.is_representative
-        if data.attach_to:
+        if matter is None:
+            assert data.attach_to
             matter = matter_for(actor, data.attach_to, for_update=True)
             ordinal = matter.contact_count + 1
             Matter.objects.filter(pk=matter.pk).update(
@@ -219,46 +258,11 @@ def contact_register(
             is_repeat = True
         else:
             year = timezone.localtime(received_at).year
-            matter = Matter(
-                number=next_matter_number(scope=unit.region.code, year=year),
-                title=data.title.strip(),
-                matter_type=data.matter_type,
-                category=data.category,
-                region=region,
-                region_code=region.code,
-                registering_unit=unit,
-                accused_unit=accused,
-                is_litigation=data.is_litigation,
-                is_major=data.is_major,
-                first_received_at=received_at,
-                last_contact_at=received_at,
-                created_by=as_user(actor),
-                status=MatterStatus.NOT_ACCEPTED if final else MatterStatus.REGISTERED,
-                final_matter=final,
-            )
+            matter.number = next_matter_number(scope=unit.region.code, year=year)
             insert(matter)
             ordinal = 1
             is_repeat = False
-        contact = Contact(
-            matter=matter,
-            ordinal=ordinal,
-            channel=data.channel,
-            received_at=received_at,
-            registered_by=as_user(actor),
-            registering_unit=unit,
-            via_token=token,
-            external_ref=data.external_ref,
-            title=data.title.strip(),
-            request=data.request.strip(),
-            facts=data.facts.strip(),
-            reasons=data.reasons.strip(),
-            is_oral=data.is_oral,
-            oral_record=data.oral_record,
-            identity_unclear=data.identity_unclear,
-            headcount=data.headcount,
-            is_repeat=is_repeat,
-            region_code=region.code,
-        )
+        contact.matter, contact.ordinal, contact.is_repeat = matter, ordinal, is_repeat
         insert(contact)
         for party in parties.values():
             party.contact = contact
@@ -301,13 +305,24 @@ def contact_register(
                 )
                 return _finish(contact, also_in_transaction)
             # The matter is new: its petitioners are exactly this contact's parties.
-            notify_phones(
-                matter=matter, phones=phones.values(), template="matter_registered", context={}, actor=actor
-            )
-            if due is not None:
-                clock_start(matter=matter, kind=kind, start=start, actor=actor, due=due)
+            sms_queue(matter=matter, prepared=sms, context={}, actor=actor)
+            if clock is not None:
+                clock_insert(clock, matter=matter, actor=actor)
         _finish(contact, also_in_transaction)
     return contact
+
+
+def _phones(people: list[tuple[PetitionerInput, Petitioner]], on_record: list[Petitioner | None]) -> dict:
+    """Each petitioner's number for the registration SMS: the one given now (the last, if the same person is
+    listed twice, as petitioner_upsert stores it), else the one on record."""
+    phones: dict[object, str] = {}
+    for (person, row), known in zip(people, on_record, strict=True):
+        key = known.pk if known is not None else (row.id_number_hash or (row.phone_hash, person.name))
+        if person.phone:
+            phones[key] = person.phone
+        elif key not in phones and known is not None:
+            phones[key] = crypto.decrypt(known.phone_enc)
+    return phones
 
 
 def _finish(contact: Contact, also: Callable[[Contact], object] | None) -> Contact:

@@ -93,26 +93,39 @@ def notify(
     Whether ``to`` is a petitioner (stored encrypted) or a unit (stored as is) follows from the template's
     audience, so a caller cannot store a petitioner's number in clear by mistake.
     """
+    prepared = notification_prepare(channel=channel, to=to, template=template)
+    return notification_queue(prepared, context=context, matter_id=matter_id, actor=actor)
+
+
+def notification_prepare(*, channel: str, to: str, template: str) -> Notification:
+    """The unsaved message: channel, template and recipient checked, the recipient encrypted. No database —
+    a registration prepares its SMS before taking the write lock; ``notification_queue`` then fills and
+    writes it."""
     if channel not in Channel.values:
         raise ValidationFailed("notify_channel_unknown", f"未知的通知渠道：{channel}", field="channel")
     tpl = get_template(template)
     address, masked = _clean_recipient(channel, to)
-    subject, body = render(tpl, context)
     is_unit = tpl.audience == Audience.UNIT
-    send_on_commit = _setting("XINFANG_NOTIFY_SEND_ON_COMMIT", True)
-    now = timezone.now()
-    notification = Notification(
+    return Notification(
         channel=channel,
         audience=tpl.audience,
         recipient_encrypted="" if is_unit else crypto.encrypt(address),
         recipient_masked=address if is_unit else masked,
         recipient_address=address if is_unit else "",
-        matter_id=matter_id,
         template=tpl.key,
-        subject=subject,
-        body=body,
-        next_attempt_at=now,
     )
+
+
+def notification_queue(
+    notification: Notification, *, context: Mapping[str, Any], matter_id: int | None = None, actor: Any = None
+) -> Notification:
+    """Render ``notification`` (from ``notification_prepare``) with ``context`` and write it with its
+    ``notify.queued`` event in the caller's transaction; it is sent after commit."""
+    notification.subject, notification.body = render(get_template(notification.template), context)
+    notification.matter_id = matter_id
+    send_on_commit = _setting("XINFANG_NOTIFY_SEND_ON_COMMIT", True)
+    now = timezone.now()
+    notification.next_attempt_at = now
     queued = _summary(notification)  # as queued: no attempt yet
     if send_on_commit:
         # Claimed at insert by this process (see the module docstring): the hook below sends it.
