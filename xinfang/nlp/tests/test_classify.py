@@ -30,6 +30,30 @@ def test_char_tfidf_matches_sklearn() -> None:
     assert abs(diff).max() < 1e-6
 
 
+def test_key_table_maps_keys_as_binary_search_does() -> None:
+    """The hash table gives every key the column a search of the sorted vocabulary gives, misses included,
+    with many keys sharing slots (a vocabulary of consecutive keys, a table at load 0.5)."""
+    import pickle
+
+    from xinfang.nlp.vectorize import _KeyTable
+
+    rng = np.random.default_rng(7)
+    vocab = np.unique(np.concatenate([np.arange(1, 5000), rng.integers(1, 2**62, 20000)])).astype(np.int64)
+    keys = np.concatenate([vocab, rng.integers(1, 2**62, 20000), np.arange(4990, 5100)]).astype(np.int64)
+    rng.shuffle(keys)
+    col, hit = _KeyTable(vocab).lookup(keys)
+    ref = np.searchsorted(vocab, keys)
+    ref[ref >= len(vocab)] = 0
+    assert np.array_equal(hit, vocab[ref] == keys) and hit.sum() >= len(vocab)
+    assert np.array_equal(col[hit], ref[hit])
+    # The table is rebuilt after loading, never stored with the model.
+    vec = CharTfidf((1, 3), 1).fit(["丽发新城搅拌站粉尘扰民", "夜间公交线路太少"])
+    before = vec.transform(["搅拌站夜间扰民"]).toarray()
+    again = pickle.loads(pickle.dumps(vec))  # noqa: S301 — our own object
+    assert "_table" not in again.__getstate__()
+    assert np.array_equal(again.transform(["搅拌站夜间扰民"]).toarray(), before)
+
+
 def test_topk_probabilities_and_explanation(clf: CategoryClassifier) -> None:
     p = clf.predict_one("我们公司拖欠工资半年了，社保也不交", k=3)
     assert p.label == "劳动和社会保障"
