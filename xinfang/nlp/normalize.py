@@ -31,10 +31,11 @@ _EMOJI_RE = re.compile(
     "\U000e0000-\U000e007f"  # tag characters (flag sequences)
     "]+"
 )
-# Control and format characters other than the whitespace we keep (\n, \t). \x000D artefacts from
-# spreadsheets come through as literal "_x000D_" – remove those too.
+# Control and format characters other than the whitespace we keep (\n, \t), and unpaired UTF-16 surrogates
+# (a JSON "\ud800" escape: no character, and no encoder accepts it). \x000D artefacts from spreadsheets come
+# through as literal "_x000D_" – remove those too.
 _CTRL_RE = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200c\u200e\u200f\u2028\u2029\u2060\ufeff]"
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\u200c\u200e\u200f\u2028\u2029\u2060\ufeff\ud800-\udfff]"
 )
 _XLSX_CR_RE = re.compile(r"_x000[dD]_")
 _SPACE_RE = re.compile(r"[ \t\u3000\xa0]+")

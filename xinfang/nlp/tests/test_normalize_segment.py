@@ -17,6 +17,15 @@ def test_control_chars_and_emoji_removed() -> None:
     assert out.startswith("物业不作为") and "请处理" in out
 
 
+def test_unpaired_surrogates_removed_so_every_model_can_encode_the_text() -> None:
+    from xinfang.nlp.vectorize import CharTfidf
+
+    out = normalize_text("小区\ud800噪音\udfff扰民")
+    assert out == "小区噪音扰民"
+    out.encode("utf-8")  # would raise on a surrogate
+    assert CharTfidf((1, 3), 1).fit(["小区噪音"]).transform([out]).nnz > 0
+
+
 def test_traditional_to_simplified_mixed() -> None:
     assert normalize_text("我們社區的物業長期不作為，请领导关注") == "我们社区的物业长期不作为,请领导关注"
 
