@@ -243,7 +243,7 @@ def contact_register(
         # Petitioners first: the matter-number counter row (locked from the draw until commit) is then held
         # for as few statements as possible. The same person listed twice is one party.
         parties: dict[int, ContactPetitioner] = {}
-        for person, row, was_known in zip(data.petitioners, sealed, on_record, strict=True):
+        for (person, row), was_known in zip(people, on_record, strict=True):
             petitioner, _is_new = petitioner_upsert(data=person, sealed=row, known=was_known)
             party = parties.setdefault(petitioner.pk, ContactPetitioner(petitioner=petitioner))
             party.is_representative = party.is_representative or person.is_representative
