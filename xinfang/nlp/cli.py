@@ -142,7 +142,7 @@ def _epoch(value: str | None) -> float | None:
 
 
 def _cmd_duplicates(a: argparse.Namespace) -> int:
-    from .dedup.detector import THRESHOLD, Doc, DuplicateDetector
+    from .dedup.detector import Doc, DuplicateDetector
 
     fields, rows = read_rows(a.input)
     need = {"message_id", "title", "body"}
@@ -160,7 +160,7 @@ def _cmd_duplicates(a: argparse.Namespace) -> int:
     ]
     docs = [d for d in docs if (d.title + d.body).strip()]
     det = DuplicateDetector(
-        threshold=a.threshold if a.threshold is not None else THRESHOLD,
+        threshold=a.threshold,  # None: the shipped operating threshold
         window_days=a.window_days if a.window_days and a.window_days > 0 else None,
     )
     pairs = det.find(docs)
