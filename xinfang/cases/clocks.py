@@ -71,11 +71,16 @@ def clock_insert(clock: Clock, *, matter: Matter, actor: Any) -> Clock:
     """Write a prepared clock of ``matter`` with its ``clock.started`` event (caller's transaction)."""
     clock.matter = matter
     insert(clock)
+    return clock_started(clock, actor=actor)
+
+
+def clock_started(clock: Clock, *, actor: Any) -> Clock:
+    """Record the ``clock.started`` event of a clock just inserted (for a caller that orders its events)."""
     record_event(
         actor=actor,
         verb="clock.started",
         subject=clock,
-        matter_id=matter.pk,
+        matter_id=clock.matter_id,
         new={"kind": clock.kind, "label": clock.label, "due_on": clock.due_on.isoformat()},
     )
     return clock

@@ -11,11 +11,11 @@ from django.db.models import F
 from django.utils import timezone
 
 from xinfang.audit.services import events_batched, record_event
-from xinfang.cases.clocks import clock_insert, clock_prepare, local_today
+from xinfang.cases.clocks import clock_prepare, clock_started, local_today
 from xinfang.cases.finality import find_final_match
 from xinfang.cases.models import Matter, MatterStatus
 from xinfang.cases.notices import sms_prepare, sms_queue
-from xinfang.cases.numbering import next_matter_number
+from xinfang.cases.numbering import number_matter, placeholder_number
 from xinfang.cases.selectors import can_see_identity, matter_for, visible_matters
 from xinfang.core import crypto
 from xinfang.core.actors import as_user
@@ -240,8 +240,7 @@ def contact_register(
     # failed registration (e.g. a used Idempotency-Key) leaves the caller's transaction usable. The events
     # (matter, clock, notification) go in one INSERT at the end of the block, inside the transaction.
     with transaction.atomic(), events_batched():
-        # Petitioners first: the matter-number counter row (locked from the draw until commit) is then held
-        # for as few statements as possible. The same person listed twice is one party.
+        # The same person listed twice is one party.
         parties: dict[int, ContactPetitioner] = {}
         for (person, row), was_known in zip(people, on_record, strict=True):
             petitioner, _is_new = petitioner_upsert(data=person, sealed=row, known=was_known)
@@ -257,8 +256,9 @@ def contact_register(
             matter.contact_count = ordinal
             is_repeat = True
         else:
-            year = timezone.localtime(received_at).year
-            matter.number = next_matter_number(scope=unit.region.code, year=year)
+            # Numbered below, once the rows that do not need the number are in: the counter row stays
+            # locked from the draw until the commit (cases/numbering.py).
+            matter.number = placeholder_number()
             insert(matter)
             ordinal = 1
             is_repeat = False
@@ -277,39 +277,44 @@ def contact_register(
                 is_public=True,
                 reason="重复信访，并入原事项",
             )
-        else:
+            return _finish(contact, also_in_transaction)
+        if clock is not None:
+            clock.matter = matter
+            insert(clock)
+        # From here to the commit the number counter is locked: only what carries the number (the matter,
+        # the events, the SMS, the API's idempotency record) is written.
+        number_matter(matter, scope=unit.region.code, year=timezone.localtime(received_at).year)
+        record_event(
+            actor=actor,
+            verb="matter.registered",
+            subject=matter,
+            matter_id=matter.pk,
+            new={
+                "number": matter.number,
+                "channel": data.channel,
+                "type": data.matter_type,
+                "region": region.code,
+            },
+            is_public=True,
+        )
+        if final is not None:
+            # Art 36¶3: registered (nothing is lost) but not accepted; the earlier decisions are linked.
             record_event(
                 actor=actor,
-                verb="matter.registered",
+                verb="matter.not_accepted_final",
                 subject=matter,
                 matter_id=matter.pk,
-                new={
-                    "number": matter.number,
-                    "channel": data.channel,
-                    "type": data.matter_type,
-                    "region": region.code,
-                },
+                new={"final_matter": final.number},
                 is_public=True,
+                reason=f"同一事实和理由已经复核终结（原事项{final.number}），依据《信访工作条例》"
+                "第三十六条第三款不再受理",
             )
-            if final is not None:
-                # Art 36¶3: registered (nothing is lost) but not accepted; the earlier decisions are linked.
-                record_event(
-                    actor=actor,
-                    verb="matter.not_accepted_final",
-                    subject=matter,
-                    matter_id=matter.pk,
-                    new={"final_matter": final.number},
-                    is_public=True,
-                    reason=f"同一事实和理由已经复核终结（原事项{final.number}），依据《信访工作条例》"
-                    "第三十六条第三款不再受理",
-                )
-                return _finish(contact, also_in_transaction)
-            # The matter is new: its petitioners are exactly this contact's parties.
-            sms_queue(matter=matter, prepared=sms, context={}, actor=actor)
-            if clock is not None:
-                clock_insert(clock, matter=matter, actor=actor)
-        _finish(contact, also_in_transaction)
-    return contact
+            return _finish(contact, also_in_transaction)
+        # The matter is new: its petitioners are exactly this contact's parties.
+        sms_queue(matter=matter, prepared=sms, context={}, actor=actor)
+        if clock is not None:
+            clock_started(clock, actor=actor)
+        return _finish(contact, also_in_transaction)
 
 
 def _phones(people: list[tuple[PetitionerInput, Petitioner]], on_record: list[Petitioner | None]) -> dict:

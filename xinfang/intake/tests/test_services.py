@@ -9,6 +9,7 @@ from xinfang.core.errors import PermissionDenied, ValidationFailed
 from xinfang.intake.models import Contact, Petitioner
 from xinfang.intake.services import petitioner_reveal
 from xinfang.intake.validation import PetitionerInput
+from xinfang.notify.models import Notification
 from xinfang.testing.factories import id_number, register
 
 
@@ -37,6 +38,25 @@ def test_numbers_are_sequential_per_jurisdiction(world):
     c = register(world, actor="ns_registrar").matter.number
     assert a.endswith("000001") and b.endswith("000002")
     assert c.startswith("440305-") and c.endswith("000001")
+
+
+def test_number_drawn_late_reaches_every_row_that_carries_it(world):
+    # The matter is inserted under a placeholder and numbered just before the commit (numbering.py): the
+    # stored number, the registration event, the SMS and the event order must not show the difference.
+    first = register(world).matter
+    matter = register(
+        world, petitioners=[PetitionerInput(name="赵六", address="某路6号", phone="13800138006")]
+    ).matter
+    assert matter.number == first.number[:-6] + "000002"
+    stored = Matter.objects.get(pk=matter.pk)
+    assert stored.number == matter.number
+    assert not Matter.objects.filter(number__startswith="~").exists()
+    registered = Event.objects.get(matter_id=matter.pk, verb="matter.registered")
+    assert registered.new["number"] == matter.number
+    sms = Notification.objects.get(matter_id=matter.pk)
+    assert matter.number in sms.body
+    verbs = list(Event.objects.filter(matter_id=matter.pk).order_by("pk").values_list("verb", flat=True))
+    assert verbs[0] == "matter.registered" and "clock.started" in verbs
 
 
 @pytest.mark.parametrize(
