@@ -153,3 +153,66 @@ def sweep_clocks(*, now: dt.datetime | None = None) -> dict[str, int]:
                     notify_overdue(pk)
             counts[str(level)] += 1
     return counts
+
+
+def clocks_recompute(
+    *, first: dt.date, last: dt.date, region_prefix: str = "", actor: Any = None, reason: str = ""
+) -> int:
+    """Compute again, against the calendar as it is now, every running clock whose period reaches into
+    ``first``…``last`` (days just changed in the holiday calendar, e.g. the next year's State Council notice
+    entered in December, while clocks started in November run into January). Each clock keeps its start, its
+    rule as applied when it started (length, mode, legal basis) and its pauses; only the days off may change
+    its due date. A moved due date is written with its new explanation and a ``clock.recomputed`` event, and
+    its 即将到期/逾期 mark is cleared for the sweeper to set again. Returns how many clocks moved.
+
+    A day can only matter to a period that runs past it: clocks started on or after ``last`` or due before
+    ``first`` are left alone. Paused clocks are computed again when they resume."""
+    from xinfang.deadlines.engine import compute_due
+    from xinfang.deadlines.selectors import calendar_for
+
+    qs = Clock.objects.filter(state=ClockState.RUNNING, due_on__gte=first, started_on__lt=last)
+    if region_prefix:
+        qs = qs.filter(matter__region_code__startswith=region_prefix)
+    moved = 0
+    calendars: dict[str, Any] = {}  # inside the editing transaction calendar_for builds afresh on every call
+    with transaction.atomic():
+        for clock in qs.select_for_update(of=("self",)).select_related("matter").order_by("pk"):
+            if not clock.explanation:
+                continue
+            region = clock.matter.region_code
+            if region not in calendars:
+                calendars[region] = calendar_for(region)
+            before = DueDate.from_dict(clock.explanation)
+            after = compute_due(before.start, before.rule, calendars[region], before.paused)
+            if after.due == clock.due_on:
+                if after.calendar_known_until != before.calendar_known_until:
+                    # Same day, but the explanation no longer warns that the period runs past the calendar.
+                    clock.explanation = after.to_dict()
+                    clock.save(update_fields=["explanation"])
+                continue
+            old_due = clock.due_on
+            clock.due_on, clock.due_at, clock.explanation = after.due, due_at_for(after.due), after.to_dict()
+            clock.alert = AlertLevel.NONE
+            clock.save(update_fields=["due_on", "due_at", "explanation", "alert"])
+            record_event(
+                actor=actor,
+                verb="clock.recomputed",
+                subject=clock,
+                matter_id=clock.matter_id,
+                old={"due_on": old_due.isoformat()},
+                new={"label": clock.label, "due_on": after.due.isoformat()},
+                reason=reason or "节假日安排变更，期限按新的节假日安排重新计算",
+            )
+            moved += 1
+    return moved
+
+
+def clocks_follow_calendar(
+    *, first: dt.date, last: dt.date, region_prefix: str = "", actor: Any = None, **_: Any
+) -> int:
+    """Receiver of ``deadlines.signals.calendar_changed``. From 1 January of the first changed day's year:
+    a day entered for a new year makes that whole year's calendar known, so every clock running into it
+    loses its "runs past the calendar" warning even where its due date stays."""
+    return clocks_recompute(
+        first=first.replace(month=1, day=1), last=last, region_prefix=region_prefix, actor=actor
+    )

@@ -7,6 +7,7 @@ whether a unit met its legal deadline, so who changed it and when must be on rec
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -22,6 +23,7 @@ from . import engine
 from .holidays import check_region_prefix, parse_holiday_file
 from .models import CalendarDay, ClockKind, DayKind, DeadlineRule
 from .selectors import calendar_for, rule_for
+from .signals import calendar_changed
 
 # Statutory days are days in China whatever TIME_ZONE a deployment sets.
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
@@ -91,6 +93,21 @@ def _check_prefix(region_prefix: str) -> str:
         raise DeadlineInputError(str(exc), field="region_prefix") from None
 
 
+class _ChangedDays(threading.local):
+    batch: list[dt.date] | None = None
+
+
+_changed = _ChangedDays()
+
+
+def _calendar_changed(day: dt.date, prefix: str, actor: Any) -> None:
+    """Tell the keepers of due dates (``signals.calendar_changed``) — now, or at the end of a file load."""
+    if _changed.batch is not None:
+        _changed.batch.append(day)
+    else:
+        calendar_changed.send(sender=CalendarDay, first=day, last=day, region_prefix=prefix, actor=actor)
+
+
 def calendar_day_set(
     *,
     date: dt.date,
@@ -123,6 +140,7 @@ def calendar_day_set(
         record_event(
             actor=actor, verb="deadlines.calendar_day_set", subject=day, old=old, new=new, reason=reason
         )
+        _calendar_changed(date, prefix, actor)
     return day
 
 
@@ -142,6 +160,7 @@ def calendar_day_delete(*, date: dt.date, region_prefix: str = "", actor: Any, r
             reason=reason,
         )
         day.delete()
+        _calendar_changed(date, prefix, actor)
     return True
 
 
@@ -222,7 +241,8 @@ def load_holiday_file(
     prune: bool = False,
     model: type[models.Model] | None = None,
 ) -> dict[str, int]:
-    """Load one ``cn_holidays_YYYY.json``-style file; returns counts of created/updated/unchanged/deleted.
+    """Load one ``cn_holidays_YYYY.json``-style file; returns counts of created/updated/unchanged/deleted
+    days and of running clocks whose due date moved (``signals.calendar_changed``).
 
     Normal use goes through ``calendar_day_set`` so each real change is audited and reloading is a no-op.
     ``prune`` also deletes this prefix's days between the file's first and last date that the file no longer
@@ -235,47 +255,73 @@ def load_holiday_file(
     except (OSError, ValueError) as exc:
         raise DeadlineInputError(f"无法读取节假日文件：{exc}") from exc
     prefix = _check_prefix(parsed.region_prefix if region_prefix is None else region_prefix)
-    counts = {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0}
-    wanted = {e.date for e in parsed.entries}
-    first, last = min(wanted), max(wanted)
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "deleted": 0, "clocks_moved": 0}
     source = parsed.source[:200]
     manager: Any = model._default_manager if model is not None else CalendarDay.objects
+    outer_batch = _changed.batch is None
     with transaction.atomic():
-        existing = {d.date: d for d in manager.filter(region_prefix=prefix, date__gte=first, date__lte=last)}
-        for e in parsed.entries:
-            before = existing.get(e.date)
-            same = before is not None and (before.kind, before.name, before.source) == (
-                e.kind,
-                e.name,
-                source,
+        if outer_batch:
+            _changed.batch = []
+        try:
+            _load_entries(parsed, prefix, source, manager, model, actor, prune, counts)
+            changed = _changed.batch if outer_batch else None
+        finally:
+            if outer_batch:
+                _changed.batch = None
+        if changed:
+            # One recomputation of the running periods for the whole notice, in the same transaction.
+            replies = calendar_changed.send(
+                sender=CalendarDay, first=min(changed), last=max(changed), region_prefix=prefix, actor=actor
             )
-            if same:
-                counts["unchanged"] += 1
-                continue
-            counts["updated" if before is not None else "created"] += 1
-            if model is not None:
-                manager.update_or_create(
-                    date=e.date,
-                    region_prefix=prefix,
-                    defaults={"kind": e.kind, "name": e.name, "source": source},
-                )
-            else:
-                calendar_day_set(
-                    date=e.date,
-                    kind=e.kind,
-                    name=e.name,
-                    region_prefix=prefix,
-                    actor=actor,
-                    source=source,
-                    reason=f"导入 {parsed.origin}",
-                )
-        if prune:
-            for d in sorted(set(existing) - wanted):
-                counts["deleted"] += 1
-                if model is not None:
-                    existing[d].delete()
-                else:
-                    calendar_day_delete(
-                        date=d, region_prefix=prefix, actor=actor, reason=f"导入 {parsed.origin}"
-                    )
+            for _receiver, moved in replies:
+                counts["clocks_moved"] += moved if isinstance(moved, int) else 0
     return counts
+
+
+def _load_entries(
+    parsed: Any,
+    prefix: str,
+    source: str,
+    manager: Any,
+    model: type[models.Model] | None,
+    actor: Any,
+    prune: bool,
+    counts: dict[str, int],
+) -> None:
+    wanted = {e.date for e in parsed.entries}
+    first, last = min(wanted), max(wanted)
+    existing = {d.date: d for d in manager.filter(region_prefix=prefix, date__gte=first, date__lte=last)}
+    for e in parsed.entries:
+        before = existing.get(e.date)
+        same = before is not None and (before.kind, before.name, before.source) == (
+            e.kind,
+            e.name,
+            source,
+        )
+        if same:
+            counts["unchanged"] += 1
+            continue
+        counts["updated" if before is not None else "created"] += 1
+        if model is not None:
+            manager.update_or_create(
+                date=e.date,
+                region_prefix=prefix,
+                defaults={"kind": e.kind, "name": e.name, "source": source},
+            )
+        else:
+            calendar_day_set(
+                date=e.date,
+                kind=e.kind,
+                name=e.name,
+                region_prefix=prefix,
+                actor=actor,
+                source=source,
+                reason=f"导入 {parsed.origin}",
+            )
+    if prune:
+        for d in sorted(set(existing) - wanted):
+            counts["deleted"] += 1
+            if model is not None:
+                existing[d].delete()
+            else:
+                calendar_day_delete(date=d, region_prefix=prefix, actor=actor, reason=f"导入 {parsed.origin}")

@@ -147,7 +147,13 @@ def test_load_holiday_file_is_idempotent_and_audited(tmp_path: Path, actor) -> N
     }
     path = tmp_path / "zj_2030.json"
     path.write_text(json.dumps(doc, ensure_ascii=False), encoding="utf-8")
-    assert load_holiday_file(path, actor=actor) == {"created": 4, "updated": 0, "unchanged": 0, "deleted": 0}
+    assert load_holiday_file(path, actor=actor) == {
+        "created": 4,
+        "updated": 0,
+        "unchanged": 0,
+        "deleted": 0,
+        "clocks_moved": 0,
+    }
     assert Event.objects.filter(verb="deadlines.calendar_day_set").count() == 4
     assert load_holiday_file(path, actor=actor)["unchanged"] == 4
     assert Event.objects.filter(verb="deadlines.calendar_day_set").count() == 4

@@ -96,7 +96,8 @@ class Command(BaseCommand):
         except DeadlineInputError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
-            "已导入 {0}：新增 {created}，更新 {updated}，未变 {unchanged}，删除 {deleted}".format(
+            "已导入 {0}：新增 {created}，更新 {updated}，未变 {unchanged}，删除 {deleted}；"
+            "按新的节假日安排重新计算后届满日变化的期限 {clocks_moved} 个".format(
                 opts["load_holidays"], **counts
             )
         )
