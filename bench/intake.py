@@ -399,14 +399,22 @@ def main() -> int:
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--preload", type=int, default=100_000, help="matters present before measuring")
     parser.add_argument("--n", type=int, default=2000, help="registrations per measurement")
-    parser.add_argument("--concurrency", type=int, default=4, help="HTTP client threads")
-    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--concurrency", type=int, help="HTTP client threads (default: 2 per worker)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        help="gunicorn worker processes (default as `xinfang serve`: SQLite 1 per core, PostgreSQL 2)",
+    )
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
     parser.add_argument("--threads", type=int, default=2, help="threads per gthread worker")
     parser.add_argument("--pg-url", default="postgres://postgres@127.0.0.1:5432/postgres", help="admin DB")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
+        from xinfang.core.serving import recommended_workers
+
+        args.workers = args.workers or recommended_workers("sqlite" if args.db == "sqlite" else "postgresql")
+        args.concurrency = args.concurrency or 2 * args.workers
         report(run_one(args), args)
         return 0
 

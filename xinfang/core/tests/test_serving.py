@@ -1,0 +1,25 @@
+"""``xinfang serve`` picks the worker count measured for the database in use (see xinfang/core/serving.py)."""
+
+from io import StringIO
+
+from django.core.management import call_command
+from django.db import connection
+
+from xinfang.core.serving import recommended_workers
+
+
+def test_sqlite_runs_one_worker_per_core_postgresql_two():
+    assert recommended_workers("sqlite", cores=2) == 2
+    assert recommended_workers("postgresql", cores=2) == 4
+    assert recommended_workers("sqlite", cores=0) >= 1
+
+
+def test_serve_dry_run_prints_the_gunicorn_command(db):
+    out = StringIO()
+    call_command("serve", "--dry-run", "--bind", "127.0.0.1:9", stdout=out)
+    text = out.getvalue()
+    workers = recommended_workers(connection.vendor)
+    assert f"--workers {workers}" in text and "config.wsgi:application" in text and "127.0.0.1:9" in text
+    out = StringIO()
+    call_command("serve", "--dry-run", "--workers", "3", stdout=out)
+    assert "--workers 3" in out.getvalue()
