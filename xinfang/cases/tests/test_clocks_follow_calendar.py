@@ -122,3 +122,16 @@ def test_loading_a_notice_file_recomputes_once_and_clears_the_beyond_calendar_wa
     assert not _recomputed(stays)
     assert stays.due_on.year == 2041 and not stays.explanation["beyond_calendar"]
     assert "超出已录入的节假日安排" not in stays.explanation["explanation"]
+
+
+def test_the_matter_page_shows_the_recomputed_due_date(world, client):
+    clock = _handling_clock(world)
+    old_due = clock.due_on
+    calendar_day_set(date=old_due, kind=DayKind.HOLIDAY, name="测试假日", actor=world.users["leader"])
+    clock.refresh_from_db()
+    client.force_login(world.users["registrar"])
+    page = client.get(f"/matters/{clock.matter.number}/").content.decode()
+    assert (
+        f"按节假日安排重新计算期限：办理期限（60日）届满日 {old_due.isoformat()} → {clock.due_on.isoformat()}"
+        in page
+    )
