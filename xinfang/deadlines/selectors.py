@@ -17,7 +17,7 @@ import threading
 import time
 import uuid
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 from django.core.cache import cache
 from django.db import transaction
@@ -184,3 +184,26 @@ def rule_for(region_code: str, clock: str) -> PeriodRule:
 def rules_for(region_code: str) -> dict[str, PeriodRule]:
     """Every clock's effective rule in ``region_code`` — for settings pages and the 期限说明 panel."""
     return {clock: rule_for(region_code, clock) for clock in ClockKind.values}
+
+
+#: How far ahead the calendar must be known before the workspace asks for next year's notice: a handling
+#: period (60 days, Art 34) plus the longest extension (30 days) started today.
+COVERAGE_HORIZON_DAYS = 90
+
+
+def calendar_coverage_notice(today: date) -> str | None:
+    """A reminder for the workspace when periods starting today can run past the entered holiday data —
+    in practice every November and December until the State Council's notice for the next year is entered.
+    None when the calendar reaches far enough."""
+    known = calendar_for("").known_until
+    horizon = today + timedelta(days=COVERAGE_HORIZON_DAYS)
+    if known is not None and known >= horizon:
+        return None
+    missing = f"{known.year + 1}年" if known is not None else "各年度"
+    since = f"已录入的节假日安排至 {known.isoformat()}；" if known is not None else "尚未录入任何节假日安排；"
+    return (
+        f"{since}{missing}的放假调休安排尚未录入。"
+        "届满日在此之后的期限暂按普通周一至周五计算（期限说明中已注明），"
+        "国务院办公厅通知公布后请系统管理员录入（系统管理 → 节假日/调休日，"
+        "或 xinfang deadline --load-holidays），录入后正在计时的期限自动重新计算。"
+    )

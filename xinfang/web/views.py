@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from xinfang.audit.selectors import matter_timeline
 from xinfang.cases import handling
+from xinfang.cases.clocks import local_today
 from xinfang.cases.models import AlertLevel, MatterStatus, MatterType
 from xinfang.cases.selectors import (
     can_see_identity,
@@ -25,6 +26,7 @@ from xinfang.cases.selectors import (
 from xinfang.cases.workflow import allowed_actions
 from xinfang.core.errors import NotFound, ServiceError
 from xinfang.core.http import StaffRequest
+from xinfang.deadlines.selectors import calendar_coverage_notice
 from xinfang.intake.attachments import attachment_add, attachment_path
 from xinfang.intake.models import Attachment, Channel, Contact, Petitioner
 from xinfang.intake.selectors import petitioner_history
@@ -58,6 +60,7 @@ def inbox(request: StaffRequest) -> HttpResponse:
         "objections": objections_to_decide(user)[:50],
         "overdue": matter_list(user, alert=AlertLevel.OVERDUE)[:20],
         "due_soon": matter_list(user, alert=AlertLevel.SOON)[:20],
+        "calendar_notice": calendar_coverage_notice(local_today()),
     }
     return render(request, "web/inbox.html", context)
 

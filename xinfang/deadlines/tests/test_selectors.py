@@ -118,3 +118,16 @@ def test_rules_for_lists_every_clock() -> None:
 def test_known_until_follows_national_data(actor) -> None:
     calendar_day_set(date=D(2031, 5, 5), kind="holiday", name="本地节日", region_prefix="44", actor=actor)
     assert selectors.calendar_for("440305").known_until == D(2026, 12, 31)
+
+
+def test_coverage_notice_asks_for_next_years_notice_only_when_periods_can_run_past_it() -> None:
+    known = selectors.calendar_for("").known_until
+    assert known is not None and known.month == 12 and known.day == 31
+    late_in_year = known.replace(month=12, day=1)
+    notice = selectors.calendar_coverage_notice(late_in_year)
+    assert notice is not None
+    assert f"{known.year + 1}年" in notice and known.isoformat() in notice
+    # A handling period (60 days) plus the longest extension (30) started in early summer ends before it.
+    assert selectors.calendar_coverage_notice(known.replace(month=6, day=1)) is None
+    calendar_day_set(date=D(known.year + 1, 1, 1), kind="holiday", name="元旦（测试）", actor=None)
+    assert selectors.calendar_coverage_notice(late_in_year) is None
