@@ -130,8 +130,6 @@ def test_the_matter_page_shows_the_recomputed_due_date(world, client):
     calendar_day_set(date=old_due, kind=DayKind.HOLIDAY, name="测试假日", actor=world.users["leader"])
     clock.refresh_from_db()
     client.force_login(world.users["registrar"])
-    page = client.get(f"/matters/{clock.matter.number}/").content.decode()
-    assert (
-        f"按节假日安排重新计算期限：办理期限（60日）届满日 {old_due.isoformat()} → {clock.due_on.isoformat()}"
-        in page
-    )
+    page = " ".join(client.get(f"/matters/{clock.matter.number}/").content.decode().split())
+    moved = f"按节假日安排重新计算期限（原届满 {old_due}） 办理期限（60日） 届满 {clock.due_on}"
+    assert moved in page
