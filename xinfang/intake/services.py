@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -110,6 +111,37 @@ def petitioner_known(*, data: PetitionerInput, sealed: Petitioner) -> Petitioner
     return None
 
 
+def _person_key(data: PetitionerInput, sealed: Petitioner) -> str:
+    """What identifies a person for ``petitioner_known``: the ID number's blind index, else phone + name."""
+    if sealed.id_number_hash:
+        return sealed.id_number_hash
+    return f"{sealed.phone_hash}|{data.name}" if sealed.phone_hash and data.name else ""
+
+
+# A transaction-scoped advisory lock per person (PostgreSQL), taken in one statement and in key order so that
+# two registrations naming the same people in a different order cannot deadlock.
+_LOCK_PEOPLE = "SELECT pg_advisory_xact_lock(k) FROM unnest(%s::bigint[]) AS k ORDER BY k"
+
+
+def lock_new_people(people: list[tuple[PetitionerInput, Petitioner]]) -> None:
+    """Make concurrent registrations of the same new person wait for each other until commit, so that the
+    look-up in ``petitioner_upsert`` (a new statement, a new snapshot) sees the row the first one created.
+    SQLite's write lock already serialises the registrations; PostgreSQL, without it, let four simultaneous
+    registrations of one new ID number create four petitioners."""
+    if connection.vendor != "postgresql":
+        return
+    keys = sorted(
+        {
+            int.from_bytes(hashlib.blake2b(key.encode(), digest_size=8).digest(), "big", signed=True)
+            for key in (_person_key(data, sealed) for data, sealed in people)
+            if key
+        }
+    )
+    if keys:
+        with connection.cursor() as cursor:
+            cursor.execute(_LOCK_PEOPLE, [keys])
+
+
 def petitioner_upsert(
     *, data: PetitionerInput, sealed: Petitioner | None = None, known: Petitioner | None = None
 ) -> tuple[Petitioner, bool]:
@@ -117,8 +149,9 @@ def petitioner_upsert(
 
     ``sealed`` is ``petitioner_sealed(data)`` when the caller prepared it already; ``known`` is what
     ``petitioner_known`` found earlier (a petitioner on record stays on record, so it need not be looked up
-    again; one not found then is looked up here, in the writing transaction, so that two registrations of the
-    same new person cannot both create it). Returns the petitioner and whether it was created by this call."""
+    again; one not found then is looked up here, in the writing transaction — after ``lock_new_people`` on
+    PostgreSQL, under the write lock on SQLite — so that two registrations of the same new person cannot both
+    create it). Returns the petitioner and whether it was created by this call."""
     row = sealed if sealed is not None else petitioner_sealed(data)
     existing = known if known is not None else petitioner_known(data=data, sealed=row)
     if existing is not None:
@@ -240,6 +273,7 @@ def contact_register(
     # failed registration (e.g. a used Idempotency-Key) leaves the caller's transaction usable. The events
     # (matter, clock, notification) go in one INSERT at the end of the block, inside the transaction.
     with transaction.atomic(), events_batched():
+        lock_new_people([person for person, known in zip(people, on_record, strict=True) if known is None])
         # The same person listed twice is one party.
         parties: dict[int, ContactPetitioner] = {}
         for (person, row), was_known in zip(people, on_record, strict=True):
