@@ -4,6 +4,10 @@ Why this design (measured in bench/nlp_classify.py): word features from jieba ad
 cost ~1.5 ms/message, which alone breaks the 2,000 messages/s budget; char 1–3-grams capture the same
 compounds (物业费, 拆迁, 欠薪) without segmentation. The linear model is SGD with the modified Huber loss
 (a smoothed linear SVM); in exploration it beat LinearSVC, ridge and their ensembles by 0.3–0.5 points.
+It is fitted one class against the rest on features scaled by their naive-Bayes log-count ratio for that
+class (NB-SVM, Wang & Manning 2012, "Baselines and Bigrams"), half-way between plain and fully scaled
+features: +0.5 to +0.85 macro-F1 over the plain multi-class SGD in 5-fold CV with three different splits.
+The scaling folds into the weights, so prediction costs exactly what it did.
 Probabilities are a softmax of the decision scores with one temperature fitted on a held-out slice of the
 training data, so "0.8" means roughly 80 % right.
 """
@@ -39,6 +43,9 @@ class ClassifierParams:
     head_chars: int = 30
     alpha: float = 5e-5
     epochs: int = 30
+    #: share of the naive-Bayes log-count-ratio scaling (0 = plain features, 1 = fully scaled); chosen on
+    #: one split (seed 0: 0.3/0.5/0.7/1.0 → 0.930/0.932/0.929/0.927) and confirmed on two others (42, 7)
+    nb_share: float = 0.5
     calib_fraction: float = 0.2
     seed: int = 20240501
 
@@ -62,6 +69,51 @@ class Prediction:
     @property
     def probability(self) -> float:
         return self.top[0].probability
+
+
+class NbOneVsRest:
+    """One binary modified-Huber SGD per class on features scaled by ``(1 − β) + β·|r_c|``, where ``r_c`` is
+    the log ratio of the feature's presence in the class and outside it (add-one smoothed). The scale is
+    folded into ``coef_``, so ``decision_function`` is a plain linear map of the unscaled features — the same
+    interface (``classes_``, ``coef_``, ``intercept_``) as the scikit-learn model it replaced, which older
+    model files still carry."""
+
+    def __init__(self, *, alpha: float, epochs: int, nb_share: float, seed: int) -> None:
+        self.alpha, self.epochs, self.nb_share, self.seed = alpha, epochs, nb_share, seed
+        self.classes_: np.ndarray = np.zeros(0)
+        self.coef_: np.ndarray = np.zeros((0, 0))
+        self.intercept_: np.ndarray = np.zeros(0)
+
+    def fit(self, x: sparse.csr_matrix, y: Sequence[str]) -> NbOneVsRest:
+        labels = np.asarray(y)
+        self.classes_ = np.unique(labels)
+        present = x.copy()
+        present.data[:] = 1.0
+        n = len(labels)
+        coefs, intercepts = [], []
+        for c in self.classes_:
+            pos = labels == c
+            p = np.asarray(present[pos].sum(axis=0)).ravel() + 1.0
+            q = np.asarray(present[~pos].sum(axis=0)).ravel() + 1.0
+            ratio = np.log((p / p.sum()) / (q / q.sum()))
+            scale = ((1 - self.nb_share) + self.nb_share * np.abs(ratio)).astype(x.dtype)
+            # Balanced within each binary problem: the class and the rest weigh the same in total.
+            model = SGDClassifier(
+                loss="modified_huber",
+                alpha=self.alpha,
+                max_iter=self.epochs,
+                tol=None,
+                class_weight={True: n / (2.0 * pos.sum()), False: n / (2.0 * (~pos).sum())},
+                random_state=self.seed,
+            )
+            model.fit(x @ sparse.diags(scale), pos)
+            coefs.append(model.coef_[0] * scale)
+            intercepts.append(model.intercept_[0])
+        self.coef_, self.intercept_ = np.vstack(coefs), np.asarray(intercepts)
+        return self
+
+    def decision_function(self, x: sparse.csr_matrix) -> np.ndarray:
+        return np.asarray(x @ self.coef_.T) + self.intercept_
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:
@@ -90,7 +142,7 @@ class CategoryClassifier:
         self.meta: dict[str, Any] = {}
         self._body: CharTfidf | None = None
         self._head: CharTfidf | None = None
-        self._svm: SGDClassifier | None = None
+        self._svm: NbOneVsRest | SGDClassifier | None = None
         self._names: np.ndarray | None = None
 
     # ---------------------------------------------------------------- training
@@ -117,15 +169,9 @@ class CategoryClassifier:
         b = self._body.fit_transform(texts)
         h = self._head.fit_transform(heads) * self.params.head_weight
         x = sparse.hstack([b, h], format="csr")
-        # Balanced class weights: the smallest class (交通运输) is 3× rarer than the largest.
-        self._svm = SGDClassifier(
-            loss="modified_huber",
-            alpha=self.params.alpha,
-            max_iter=self.params.epochs,
-            tol=None,
-            class_weight="balanced",
-            random_state=self.params.seed,
-        )
+        # Each class against the rest, balanced: the smallest class (交通运输) is 3× rarer than the largest.
+        p = self.params
+        self._svm = NbOneVsRest(alpha=p.alpha, epochs=p.epochs, nb_share=p.nb_share, seed=p.seed)
         self._svm.fit(x, y)
         self.classes_ = self._svm.classes_
         self._names = np.concatenate(
