@@ -307,8 +307,8 @@ class CategoryClassifier:
     def _explain(self, data: np.ndarray, indices: np.ndarray, cls: int, n: int) -> list[tuple[str, float]]:
         """Terms with the largest positive contribution (tf-idf × weight) to the chosen class.
 
-        Single characters are left out when longer n-grams exist, and n-grams contained in a higher-ranked
-        one are folded into it, so staff see "物业费" rather than "物", "业", "物业".
+        Single characters are left out, punctuation at an n-gram's ends is dropped, and an n-gram that
+        contains or is contained in a higher-ranked one is skipped: staff see "物业" once, not ",物业" too.
         """
         assert self._svm is not None and self._names is not None
         if self._svm.coef_.shape[0] > 1:
@@ -321,8 +321,9 @@ class CategoryClassifier:
         for j in order:
             if contrib[j] <= 0 or len(chosen) >= n:
                 break
-            term = str(self._names[indices[j]]).strip()
-            if len(term) < 2 or any(term in c for c, _ in chosen):
+            term = _display_term(str(self._names[indices[j]]))
+            # One n-gram per stretch of text: none inside a higher-ranked one nor holding one.
+            if len(term) < 2 or any(term in c or c in term for c, _ in chosen):
                 continue
             chosen.append((term, round(float(contrib[j]), 4)))
         return chosen
@@ -344,6 +345,17 @@ class CategoryClassifier:
 
             raise ModelLoadError(f"{path}: payload is a {type(obj).__name__}, expected {cls.__name__}")
         return obj
+
+
+def _display_term(ngram: str) -> str:
+    """An n-gram as staff should read it: without the punctuation, spaces and symbols at its ends
+    ("，物业" after NFKC is ",物业")."""
+    start, end = 0, len(ngram)
+    while start < end and not ngram[start].isalnum():
+        start += 1
+    while end > start and not ngram[end - 1].isalnum():
+        end -= 1
+    return ngram[start:end]
 
 
 def ensure_text(text: str | None) -> str:

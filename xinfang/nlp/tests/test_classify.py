@@ -63,6 +63,26 @@ def test_topk_probabilities_and_explanation(clf: CategoryClassifier) -> None:
     assert p.terms and all(len(t) >= 2 and w > 0 for t, w in p.terms)
 
 
+def test_explanation_terms_read_as_words() -> None:
+    from xinfang.nlp.classify import _display_term
+
+    assert _display_term(",物业") == "物业" and _display_term("费。 ") == "费" and _display_term("，。") == ""
+    assert _display_term("6号线") == "6号线"
+
+
+def test_explanation_terms_have_no_edge_punctuation_nor_nested_terms() -> None:
+    from xinfang.nlp.classify import NbOneVsRest
+
+    clf = CategoryClassifier()
+    clf._names = np.array([",物业", "物业", "电梯", "栋电", "栋电梯", "维修", "，"], dtype=object)
+    clf._svm = NbOneVsRest(alpha=1e-4, epochs=1, nb_share=0.5, seed=1)
+    clf._svm.coef_ = np.array([[5.0, 1.0, 4.0, 3.0, 2.0, 0.5, 9.0], [0.0] * 7])
+    data, indices = np.ones(7, dtype=np.float32), np.arange(7)
+    terms = clf._explain(data, indices, 0, 8)
+    # ",物业" reads 物业 (the bare 物业 is then the same term); 栋电梯 holds the higher-ranked 电梯.
+    assert terms == [("物业", 5.0), ("电梯", 4.0), ("栋电", 3.0), ("维修", 0.5)]
+
+
 def test_title_is_used(clf: CategoryClassifier) -> None:
     p = clf.predict(["请尽快处理"], ["孩子入学划片不合理"])[0]
     assert p.label == "教育文体"
