@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import random
 
-ESTATES = ["阳光花园", "海岸名苑", "桃源新村", "南港雅居", "科技园公寓", "荔林小区", "滨海华庭", "青山公寓"]
+# Estate names without a 小区 suffix: the templates add it ("{estate}小区").
+ESTATES = ["阳光花园", "海岸名苑", "桃源新村", "南港雅居", "科技园公寓", "荔林苑", "滨海华庭", "青山公寓"]
 ROADS = ["南海大道", "深南大道", "前海路", "桂庙路", "学府路", "沙河西路", "工业八路", "登良路"]
 COMPANIES = [
     "鑫达建筑劳务公司",
