@@ -27,6 +27,7 @@ from django.utils import timezone
 from xinfang.cases.selectors import visible_matters
 from xinfang.intake.models import Contact
 from xinfang.nlp.dedup import live, minhash
+from xinfang.nlp.dedup import terms as term_words
 from xinfang.nlp.dedup.detector import default_verifier
 from xinfang.nlp.dedup.index import MinHashIndex
 from xinfang.nlp.dedup.verify import passages, verify
@@ -271,6 +272,15 @@ def _verified(
             parts.append(f"同一对象：{'、'.join(objects[:3])}")
         if words:
             parts.append(f"共同关键词：{'、'.join(words)}")
+        # Both texts name a place or body and none is shared (a lift in 滨海华庭, a lift in 青山公寓):
+        # shown as counter-evidence with the names, for the registrar to judge. Not used to demote the
+        # candidate: on the real check pairs every flagged pair with such a conflict was the same matter
+        # (typos 中茂城/中贸城, descriptive 业主小区); the verifier gives the conflict almost no weight.
+        if f["object_conflict"] >= 1.0:
+            mine = [q.words[int(k)] for k in q.keys[q.objects] if int(k) in q.words]
+            theirs = [w for w in dict.fromkeys(term_words.words(other)) if term_words.is_object_word(w)]
+            if mine and theirs:
+                parts.append(f"所涉对象不同：本件为{'、'.join(mine[:2])}，该件为{'、'.join(theirs[:2])}")
         r = _row(row, p, f"内容相似（{'；'.join(parts)}）", other)
         r["terms"] = words
         r["near"] = p < threshold

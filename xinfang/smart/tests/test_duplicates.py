@@ -135,3 +135,31 @@ def test_smart_train_if_missing_rebuilds_term_statistics_of_another_version(worl
     call_command("smart_train", "--if-missing", stdout=out)
     assert "判重词频" in out.getvalue() and live.TermIndex.is_current(path)
     assert not live.TermIndex.is_current(path.with_name("absent.terms"))
+
+
+def test_different_named_places_are_shown_as_counter_evidence(world):
+    """A lift complaint about one estate against an earlier one about another estate: the verifier gives
+    different names little weight (on the real pairs they are often typos), so the reason names both for the
+    registrar to judge."""
+    _world_with_stats(world)
+    first = _register(
+        world,
+        (
+            "青山公寓小区电梯长期故障无人维修",
+            "请求督促物业和相关部门尽快维修青山公寓小区5栋电梯。",
+            "青山公寓小区5栋电梯自3个月前起频繁停运，业主多次向物业报修，物业称维修资金不足一直拖延。",
+            "老人上下楼困难",
+        ),
+    )
+    told = "我们{0}小区3栋电梯已经停运两个月，物业一直推脱，老人上下楼非常困难"
+    title = "小区电梯长期故障无人维修"
+
+    def look_up(estate):
+        text = f"{title}\n请求督促物业尽快维修电梯\n{told.format(estate)}"
+        out = same_problem(world.users["registrar"], text, title=title)
+        return next(f for f in out if f["matter_number"] == first.matter.number)
+
+    other = look_up("滨海华庭")
+    assert "所涉对象不同：本件为滨海华庭，该件为青山公寓" in other["reason"]
+    same = look_up("青山公寓")  # the same estate: no conflict
+    assert "所涉对象不同" not in same["reason"] and "同一对象：青山公寓" in same["reason"]
