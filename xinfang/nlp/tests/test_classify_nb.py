@@ -30,6 +30,18 @@ def _data() -> tuple[sparse.csr_matrix, list[str]]:
     return sparse.csr_matrix(x), [y for _, y in ROWS]
 
 
+def _binary(x: sparse.csr_matrix, pos: np.ndarray) -> SGDClassifier:
+    """The binary model NbOneVsRest fits per class (3 rows of 9 positive: weights 9/6 and 9/12)."""
+    return SGDClassifier(
+        loss="modified_huber",
+        alpha=1e-3,
+        max_iter=50,
+        tol=None,
+        class_weight={True: 9 / 6, False: 9 / 12},
+        random_state=3,
+    ).fit(x, pos)
+
+
 def test_scaling_is_folded_into_the_weights() -> None:
     x, y = _data()
     model = NbOneVsRest(alpha=1e-3, epochs=50, nb_share=0.5, seed=3).fit(x, y)
@@ -39,14 +51,7 @@ def test_scaling_is_folded_into_the_weights() -> None:
     present = x.toarray() > 0
     p, q = present[pos].sum(0) + 1.0, present[~pos].sum(0) + 1.0
     scale = 0.5 + 0.5 * np.abs(np.log((p / p.sum()) / (q / q.sum())))
-    ref = SGDClassifier(
-        loss="modified_huber",
-        alpha=1e-3,
-        max_iter=50,
-        tol=None,
-        class_weight={True: 9 / 6, False: 9 / 12},
-        random_state=3,
-    ).fit(x @ sparse.diags(scale.astype(np.float32)), pos)
+    ref = _binary(x @ sparse.diags(scale.astype(np.float32)), pos)
     expected = ref.decision_function(x @ sparse.diags(scale.astype(np.float32)))
     np.testing.assert_allclose(model.decision_function(x)[:, 1], expected, rtol=1e-4, atol=1e-5)
     # The feature present everywhere carries no class evidence: its scale is the smallest.
@@ -60,12 +65,5 @@ def test_learns_the_classes_and_share_zero_is_plain_features() -> None:
         assert list(model.classes_[model.decision_function(x).argmax(1)]) == y
     plain = NbOneVsRest(alpha=1e-3, epochs=50, nb_share=0.0, seed=3).fit(x, y)
     pos = np.asarray(y) == "a"
-    ref = SGDClassifier(
-        loss="modified_huber",
-        alpha=1e-3,
-        max_iter=50,
-        tol=None,
-        class_weight={True: 9 / 6, False: 9 / 12},
-        random_state=3,
-    ).fit(x, pos)
+    ref = _binary(x, pos)
     np.testing.assert_allclose(plain.coef_[0], ref.coef_[0], rtol=1e-5, atol=1e-6)
