@@ -195,9 +195,25 @@ def same_problem(
     shown = [f for f in ranked if not f.get("near")][:limit] + [f for f in ranked if f.get("near")][
         :near_limit
     ]
-    for f in shown:  # difflib is the slow part: only for what is shown
-        f["passages"] = passages(minhash.dedup_form(text), minhash.dedup_form(f.pop("_text")))[:3]
+    for f in shown:  # difflib and jieba are the slow parts: only for what is shown
+        other = f.pop("_text")
+        f["passages"] = passages(minhash.dedup_form(text), minhash.dedup_form(other))[:3]
+        mine = f.pop("_objects", None)
+        if mine:
+            _name_conflict(f, mine, other)
     return shown
+
+
+def _name_conflict(found: dict[str, Any], mine: list[str], other: str) -> None:
+    """Both texts name a place or body and none is shared (a lift in 滨海华庭, a lift in 青山公寓): shown
+    in the reason with the names, for the registrar to judge. Not used to demote the candidate: on the real
+    check pairs every flagged pair with such a conflict was the same matter (typos 中茂城/中贸城, descriptive
+    业主小区), and the verifier gives the conflict almost no weight (bench/nlp_dedup_quality.py)."""
+    theirs = [w for w in dict.fromkeys(term_words.words(other)) if term_words.is_object_word(w)]
+    if mine and theirs:
+        conflict = f"所涉对象不同：本件为{'、'.join(mine[:2])}，该件为{'、'.join(theirs[:2])}"
+        reason = found["reason"]  # "内容相似（…）" from _verified: the names go inside the brackets
+        found["reason"] = f"{reason[:-1]}；{conflict}）" if reason.endswith("）") else f"{reason}；{conflict}"
 
 
 def _row(row: Contact, score: float, reason: str, text: str) -> dict[str, Any]:
@@ -272,18 +288,11 @@ def _verified(
             parts.append(f"同一对象：{'、'.join(objects[:3])}")
         if words:
             parts.append(f"共同关键词：{'、'.join(words)}")
-        # Both texts name a place or body and none is shared (a lift in 滨海华庭, a lift in 青山公寓):
-        # shown as counter-evidence with the names, for the registrar to judge. Not used to demote the
-        # candidate: on the real check pairs every flagged pair with such a conflict was the same matter
-        # (typos 中茂城/中贸城, descriptive 业主小区); the verifier gives the conflict almost no weight.
-        if f["object_conflict"] >= 1.0:
-            mine = [q.words[int(k)] for k in q.keys[q.objects] if int(k) in q.words]
-            theirs = [w for w in dict.fromkeys(term_words.words(other)) if term_words.is_object_word(w)]
-            if mine and theirs:
-                parts.append(f"所涉对象不同：本件为{'、'.join(mine[:2])}，该件为{'、'.join(theirs[:2])}")
         r = _row(row, p, f"内容相似（{'；'.join(parts)}）", other)
         r["terms"] = words
         r["near"] = p < threshold
+        if f["object_conflict"] >= 1.0:  # named in the reason once shown (same_problem)
+            r["_objects"] = [q.words[int(k)] for k in q.keys[q.objects] if int(k) in q.words]
         r["threshold"] = round(threshold, 3)
         out.append(r)
     return out
