@@ -9,14 +9,14 @@ class (NB-SVM, Wang & Manning 2012, "Baselines and Bigrams"), half-way between p
 features: +0.5 to +0.85 macro-F1 over the plain multi-class SGD in 5-fold CV with three different splits.
 The scaling folds into the weights, so prediction costs exactly what it did.
 Probabilities are a softmax of the decision scores with one temperature fitted on a held-out slice of the
-training data, so "0.8" means roughly 80 % right — a few points less in fact (bench/README.md: the final
-model, refitted on all rows, has larger margins than the one the temperature was fitted for).
+training data (by a model trained without that slice nor its copies among the extras), so "0.8" means
+roughly 80 % right: in 5-fold CV on the shared data the mean top probability is 0.934 at accuracy 0.930.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -187,17 +187,23 @@ class CategoryClassifier:
         *,
         extra_texts: Sequence[str] = (),
         extra_labels: Sequence[str] = (),
+        extra_links: Sequence[Collection[int]] | None = None,
         calibrate: bool = True,
     ) -> CategoryClassifier:
         """Train on normalised ``texts`` (+ optional pre-segmented extras that must not overlap them).
 
         ``heads`` are titles (or first chars); extras use their first chars. Calibration holds out a
         stratified slice of the *primary* rows only, so extras never sit in the calibration set.
+        ``extra_links`` gives, per extra row, the positions in ``texts`` it is a copy of: the model the
+        temperature is fitted for is trained without the copies of the calibration rows — with them it had
+        seen those rows, was right on nearly all, and the temperature made every probability run high.
         """
         if len(texts) != len(labels) or (heads is not None and len(heads) != len(texts)):
             raise DataError("texts, labels and heads must have the same length")
-        if len(extra_texts) != len(extra_labels):
-            raise DataError("extra_texts and extra_labels must have the same length")
+        if len(extra_texts) != len(extra_labels) or (
+            extra_links is not None and len(extra_links) != len(extra_texts)
+        ):
+            raise DataError("extra_texts, extra_labels and extra_links must have the same length")
         self._check_labels(list(labels) + list(extra_labels))
         all_labels = list(labels) + list(extra_labels)
         if len(set(all_labels)) < 2:
@@ -216,9 +222,15 @@ class CategoryClassifier:
                 stratify=np.asarray(labels),
                 random_state=self.params.seed,
             )
-            sub = [tx[i] for i in fit_i] + tx[len(texts) :]
-            subh = [hx[i] for i in fit_i] + hx[len(texts) :]
-            suby = [labels[i] for i in fit_i] + list(extra_labels)
+            held = set(cal_i.tolist())
+            extras = [
+                len(texts) + k
+                for k in range(len(extra_texts))
+                if extra_links is None or not held.intersection(extra_links[k])
+            ]
+            sub = [tx[i] for i in [*fit_i, *extras]]
+            subh = [hx[i] for i in [*fit_i, *extras]]
+            suby = [labels[i] for i in fit_i] + [extra_labels[k - len(texts)] for k in extras]
             self._fit_core(sub, subh, suby)
             assert self.classes_ is not None
             scores = self._decision([texts[i] for i in cal_i], [hd[i] for i in cal_i])
@@ -227,6 +239,7 @@ class CategoryClassifier:
             ok = ycal >= 0
             self.temperature = _fit_temperature(scores[ok], ycal[ok]) if ok.any() else 1.0
             self.meta["calibration_rows"] = len(cal_i)
+            self.meta["calibration_extras_left_out"] = len(extra_texts) - len(extras)
         self._fit_core(tx, hx, all_labels)
         self.meta.update(
             train_rows=len(texts),

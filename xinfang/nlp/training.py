@@ -103,6 +103,7 @@ def train(
         lab.heads,
         extra_texts=[ex.texts[k] for k in keep],
         extra_labels=[ex.labels[k] for k in keep],
+        extra_links=[ex.links[k] for k in keep],
     )
     fp = persist.fingerprint(
         [("L", t, y) for t, y in zip(lab.texts, lab.labels, strict=True)]
@@ -137,11 +138,13 @@ def cross_validate(
     skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     pred = np.empty(len(y), dtype=object)
     prob_true = np.zeros(len(y))
+    prob_top = np.zeros(len(y))
     per_fold: list[dict[str, Any]] = []
     for k, (tr, te) in enumerate(skf.split(lab.texts, y)):
         test = set(te.tolist())
         keep = [i for i, lk in enumerate(ex.links) if not (lk & test)]
         clf = CategoryClassifier(taxonomy, params)
+        at = {row: k for k, row in enumerate(tr.tolist())}  # labelled row → its position in this fit
         t0 = time.perf_counter()
         clf.fit(
             [lab.texts[i] for i in tr],
@@ -149,6 +152,7 @@ def cross_validate(
             [lab.heads[i] for i in tr],
             extra_texts=[ex.texts[i] for i in keep],
             extra_labels=[ex.labels[i] for i in keep],
+            extra_links=[{at[row] for row in ex.links[i] if row in at} for i in keep],
             calibrate=calibrate,
         )
         fit_s = time.perf_counter() - t0
@@ -159,6 +163,7 @@ def cross_validate(
         pred[te] = clf.classes_[proba.argmax(1)]
         cpos = {c: j for j, c in enumerate(clf.classes_)}
         prob_true[te] = [proba[r, cpos[y[i]]] if y[i] in cpos else 0.0 for r, i in enumerate(te)]
+        prob_top[te] = proba.max(axis=1)
         per_fold.append(
             {
                 "fold": k,
@@ -186,6 +191,8 @@ def cross_validate(
         "macro_f1_pooled": float(f1_score(y, pred.astype(str), average="macro")),
         "accuracy": float((pred == y).mean()),
         "mean_prob_of_true_label": float(prob_true.mean()),
+        "mean_top_probability": float(prob_top.mean()),
+        "calibration_error": calibration_error(prob_top, np.asarray(pred == y, dtype=bool)),
         "per_class": {
             c: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i])}
             for i, c in enumerate(classes)
@@ -193,6 +200,19 @@ def cross_validate(
         "labels": classes,
         "confusion_matrix": conf.tolist(),
     }
+
+
+def calibration_error(confidence: np.ndarray, correct: np.ndarray, bins: int = 10) -> float:
+    """Expected calibration error of the top probability: the row-weighted gap between the mean probability
+    shown and the share of right answers, in ``bins`` equal-width bins (Guo et al. 2017)."""
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, bins - 1)
+    gap = 0.0
+    for b in range(bins):
+        m = which == b
+        if m.any():
+            gap += m.mean() * abs(float(confidence[m].mean()) - float(correct[m].mean()))
+    return float(gap)
 
 
 def format_report(rep: dict[str, Any]) -> str:
@@ -209,6 +229,11 @@ def format_report(rep: dict[str, Any]) -> str:
         f"macro-F1 mean {rep['macro_f1_mean']:.4f} ± {rep['macro_f1_std']:.4f} "
         f"(pooled {rep['macro_f1_pooled']:.4f}); accuracy {rep['accuracy']:.4f}"
     )
+    if "calibration_error" in rep:
+        lines.append(
+            f"calibration: mean top probability {rep['mean_top_probability']:.3f} against accuracy "
+            f"{rep['accuracy']:.3f}; expected calibration error {rep['calibration_error']:.3f}"
+        )
     lines.append(f"{'class':<12} {'P':>6} {'R':>6} {'F1':>6} {'n':>5}")
     for c, m in rep["per_class"].items():
         lines.append(f"{c:<12} {m['precision']:6.3f} {m['recall']:6.3f} {m['f1']:6.3f} {m['support']:5d}")

@@ -116,3 +116,33 @@ def test_huge_text_is_truncated_and_classified(clf: CategoryClassifier) -> None:
 
 def test_mixed_script_input(clf: CategoryClassifier) -> None:
     assert clf.predict_one("學校亂收補課費😡😡\x00").label == "教育文体"
+
+
+def test_calibration_error_is_the_gap_between_probability_and_accuracy() -> None:
+    from xinfang.nlp.training import calibration_error
+
+    conf = np.array([0.9] * 10 + [0.6] * 10)
+    right = np.array([True] * 9 + [False] + [True] * 6 + [False] * 4)
+    assert calibration_error(conf, right) == pytest.approx(0.0)
+    # Shown 0.9 and right half the time, in half the rows: a gap of 0.4 over half the rows.
+    half = np.array([True] * 5 + [False] * 5 + [True] * 6 + [False] * 4)
+    assert calibration_error(conf, half) == pytest.approx(0.2)
+
+
+def test_calibration_model_leaves_out_the_copies_of_the_calibration_rows() -> None:
+    """Extras that copy a labelled row (the shared data's segmented set holds every one of them) must not
+    train the model the temperature is fitted for, or that model has seen the calibration rows."""
+    rows = toy_rows() * 3  # ≥ 50 rows: calibration runs
+    texts, labels = [t for t, _ in rows], [y for _, y in rows]
+    links = [{i} for i in range(len(texts))]
+    with_links = CategoryClassifier().fit(
+        texts, labels, extra_texts=texts, extra_labels=labels, extra_links=links
+    )
+    held = with_links.meta["calibration_rows"]
+    assert held > 0 and with_links.meta["calibration_extras_left_out"] == held
+    blind = CategoryClassifier().fit(texts, labels, extra_texts=texts, extra_labels=labels)
+    assert blind.meta["calibration_extras_left_out"] == 0
+    with pytest.raises(DataError):
+        CategoryClassifier().fit(
+            texts, labels, extra_texts=texts, extra_labels=labels, extra_links=links[:-1]
+        )
