@@ -5,7 +5,7 @@ import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from xinfang.nlp import DataError, EmptyTextError, NotTrainedError, UnknownLabelError
-from xinfang.nlp.classify import CategoryClassifier
+from xinfang.nlp.classify import CategoryClassifier, NbOneVsRest
 from xinfang.nlp.vectorize import CharTfidf
 
 from .conftest import toy_rows
@@ -146,3 +146,20 @@ def test_calibration_model_leaves_out_the_copies_of_the_calibration_rows() -> No
         CategoryClassifier().fit(
             texts, labels, extra_texts=texts, extra_labels=labels, extra_links=links[:-1]
         )
+
+
+def test_regularisation_is_chosen_on_small_training_sets_only() -> None:
+    from xinfang.nlp.classify import ClassifierParams
+
+    rows = toy_rows() * 2
+    texts, labels = [t for t, _ in rows], [y for _, y in rows]
+    small = CategoryClassifier().fit(texts, labels)
+    assert small.meta["alpha"] in ClassifierParams().small_alphas
+    assert isinstance(small._svm, NbOneVsRest) and small._svm.alpha == small.meta["alpha"]
+    # At or above small_rows, or with extra data (the shared corpus), the measured default stays.
+    fixed = CategoryClassifier(params=ClassifierParams(small_rows=len(texts), alpha=7e-5)).fit(texts, labels)
+    assert fixed.meta["alpha"] == 7e-5
+    extra = CategoryClassifier(params=ClassifierParams(alpha=7e-5)).fit(
+        texts, labels, extra_texts=texts[:4], extra_labels=labels[:4]
+    )
+    assert extra.meta["alpha"] == 7e-5
