@@ -24,7 +24,8 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import minimize_scalar
 from sklearn.linear_model import SGDClassifier
-from sklearn.model_selection import train_test_split
+from sklearn.metrics import f1_score
+from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from . import persist
 from .errors import DataError, EmptyTextError, NotTrainedError, UnknownLabelError
@@ -239,10 +240,8 @@ class CategoryClassifier:
                 for k in range(len(extra_texts))
                 if extra_links is None or not held.intersection(extra_links[k])
             ]
-            sub = [tx[i] for i in [*fit_i, *extras]]
-            subh = [hx[i] for i in [*fit_i, *extras]]
-            suby = [labels[i] for i in fit_i] + [extra_labels[k - len(texts)] for k in extras]
-            self._fit_core(sub, subh, suby)
+            rows = [*fit_i.tolist(), *extras]
+            self._fit_core([tx[i] for i in rows], [hx[i] for i in rows], [all_labels[i] for i in rows])
             assert self.classes_ is not None
             scores = self._decision([texts[i] for i in cal_i], [hd[i] for i in cal_i])
             pos = {c: k for k, c in enumerate(self.classes_)}
@@ -264,9 +263,6 @@ class CategoryClassifier:
 
     def _choose_alpha(self, texts: list[str], heads: list[str], labels: list[str]) -> float:
         """The regularisation with the best 3-fold macro-F1 on a small training set (ties: the stronger)."""
-        from sklearn.metrics import f1_score
-        from sklearn.model_selection import StratifiedKFold
-
         y = np.asarray(labels)
         folds = list(StratifiedKFold(3, shuffle=True, random_state=self.params.seed).split(texts, y))
         best = (-1.0, self.params.alpha)
