@@ -185,7 +185,10 @@ def clocks_recompute(
             before = DueDate.from_dict(clock.explanation)
             after = compute_due(before.start, before.rule, calendars[region], before.paused)
             if after.due == clock.due_on:
-                if after.calendar_known_until != before.calendar_known_until:
+                if (after.calendar_known_until, after.calendar_provisional) != (
+                    before.calendar_known_until,
+                    before.calendar_provisional,
+                ):
                     # Same day, but the explanation no longer warns that the period runs past the calendar.
                     clock.explanation = after.to_dict()
                     clock.save(update_fields=["explanation"])

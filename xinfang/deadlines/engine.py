@@ -31,6 +31,7 @@ ONE_DAY = timedelta(days=1)
 CIVIL_CODE_201 = "《中华人民共和国民法典》第二百零一条"
 CIVIL_CODE_203 = "《中华人民共和国民法典》第二百零三条"
 REGULATION_36_2 = "《信访工作条例》第三十六条第二款"
+STATUTORY_BASIS = "《全国年节及纪念日放假办法》第二条、第六条"
 
 
 def validate_days(days: Any) -> int:
@@ -70,6 +71,8 @@ class WorkCalendar:
     # Last day the holiday data is known for (31 Dec of the last notice year). Past it every week is plain
     # Mon–Fri, which is wrong once the next notice is out — so results that reach past it carry a warning.
     known_until: date | None = field(default=None, compare=False)
+    # Past ``known_until`` the statutory holidays of the 办法 are counted provisionally (``statutory``).
+    provisional: bool = field(default=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "holidays", frozenset(self.holidays))
@@ -100,6 +103,7 @@ class WorkCalendar:
             workdays=(self.workdays - other.holidays) | other.workdays,
             names={**self.names, **other.names},
             known_until=max((d for d in (self.known_until, other.known_until) if d), default=None),
+            provisional=self.provisional or other.provisional,
         )
 
     @classmethod
@@ -190,6 +194,7 @@ class DueDate:
     makeup_counted: list[tuple[date, str]] = field(default_factory=list)  # 调休上班日 counted, with names
     rolled_reason: str = ""  # why rolled_from was a day off, e.g. "春节"
     calendar_known_until: date | None = None  # see WorkCalendar.known_until
+    calendar_provisional: bool = False  # see WorkCalendar.provisional
 
     @property
     def beyond_calendar(self) -> bool:
@@ -226,10 +231,17 @@ class DueDate:
             )
         lines.append(f"届满日：{fmt(self.due)}，当日24时（北京时间）届满。")
         if self.beyond_calendar and self.calendar_known_until is not None:
-            lines.append(
-                f"注意：期间超出已录入的节假日安排（至 {self.calendar_known_until.isoformat()}），"
-                "此后按普通周一至周五计算；新年度放假通知公布并录入后应重新计算。"
-            )
+            known = self.calendar_known_until.isoformat()
+            if self.calendar_provisional:
+                lines.append(
+                    f"注意：期间超出已录入的节假日安排（至 {known}），此后暂按{STATUTORY_BASIS}规定的"
+                    "法定节假日及周末补假计算，调休安排以国务院办公厅通知为准；通知录入后应重新计算。"
+                )
+            else:
+                lines.append(
+                    f"注意：期间超出已录入的节假日安排（至 {known}），"
+                    "此后按普通周一至周五计算；新年度放假通知公布并录入后应重新计算。"
+                )
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -249,6 +261,7 @@ class DueDate:
             if self.calendar_known_until
             else None,
             "beyond_calendar": self.beyond_calendar,
+            "calendar_provisional": self.calendar_provisional,
             "explanation": self.explain(),
         }
 
@@ -268,6 +281,7 @@ class DueDate:
             calendar_known_until=iso(data["calendar_known_until"])
             if data.get("calendar_known_until")
             else None,
+            calendar_provisional=bool(data.get("calendar_provisional", False)),
         )
 
 
@@ -345,6 +359,7 @@ def compute_due(
         makeup_counted=makeup,
         rolled_reason=rolled_reason,
         calendar_known_until=calendar.known_until,
+        calendar_provisional=calendar.provisional,
     )
 
 

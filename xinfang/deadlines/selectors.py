@@ -16,7 +16,6 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from dataclasses import replace
 from datetime import date, timedelta
 
 from django.core.cache import cache
@@ -26,6 +25,7 @@ from .defaults import NATIONAL_BY_CLOCK
 from .engine import PeriodRule, WorkCalendar
 from .holidays import REGION_PREFIX_RE
 from .models import CalendarDay, ClockKind, DeadlineRule
+from .statutory import with_provisional
 
 VERSION_KEY = "xinfang:deadlines:version"
 # How often a process looks at the shared version token: an edit made in another process is seen within this
@@ -113,11 +113,12 @@ def _build_calendar(region_code: str) -> WorkCalendar:
     )
     # National rows first, then ever longer prefixes: a local row overrides the national one for its date.
     rows.sort(key=lambda r: (len(r[3]), r[0]))
-    calendar = WorkCalendar.from_days((d, kind, name) for d, kind, name, _ in rows)
     # Coverage is the national notices' — a province loading a few local days for a later year does not
     # make that year's national holidays known.
     national = [r[0] for r in rows if r[3] == ""]
-    return replace(calendar, known_until=date(max(national).year, 12, 31) if national else None)
+    known_until = date(max(national).year, 12, 31) if national else None
+    # Past it, the statutory days of the 办法 count provisionally; entered rows (local ones too) win.
+    return with_provisional(((d, kind, name) for d, kind, name, _ in rows), known_until)
 
 
 def calendar_for(region_code: str) -> WorkCalendar:
@@ -203,7 +204,8 @@ def calendar_coverage_notice(today: date) -> str | None:
     since = f"已录入的节假日安排至 {known.isoformat()}；" if known is not None else "尚未录入任何节假日安排；"
     return (
         f"{since}{missing}的放假调休安排尚未录入。"
-        "届满日在此之后的期限暂按普通周一至周五计算（期限说明中已注明），"
+        "届满日在此之后的期限暂按《全国年节及纪念日放假办法》规定的法定节假日及周末补假计算、"
+        "不含调休（期限说明中已注明），"
         "国务院办公厅通知公布后请系统管理员录入（系统管理 → 节假日/调休日，"
         "或 xinfang deadline --load-holidays），录入后正在计时的期限自动重新计算。"
     )

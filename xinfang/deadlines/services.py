@@ -24,6 +24,7 @@ from .holidays import check_region_prefix, parse_holiday_file
 from .models import CalendarDay, ClockKind, DayKind, DeadlineRule
 from .selectors import calendar_for, rule_for
 from .signals import calendar_changed
+from .statutory import YEARS_AHEAD
 
 # Statutory days are days in China whatever TIME_ZONE a deployment sets.
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
@@ -325,3 +326,22 @@ def _load_entries(
                 existing[d].delete()
             else:
                 calendar_day_delete(date=d, region_prefix=prefix, actor=actor, reason=f"导入 {parsed.origin}")
+
+
+def clocks_recompute_past_calendar(*, actor: Any = None) -> int:
+    """Compute again every running period that reaches past the entered national notices, against the
+    calendar as it is now (``signals.calendar_changed`` for the provisional years of ``statutory``). For an
+    upgrade: periods computed before the provisional statutory holidays existed counted 1 January as a
+    working day. Returns how many due dates moved; each is on its matter's timeline (``clock.recomputed``)."""
+    known = calendar_for("").known_until
+    if known is None:
+        return 0
+    last = dt.date(known.year + YEARS_AHEAD, 12, 31)
+    with transaction.atomic():
+        replies = calendar_changed.send(
+            sender=CalendarDay, first=known + dt.timedelta(days=1), last=last, region_prefix="", actor=actor
+        )
+    total = 0
+    for _receiver, moved in replies:
+        total += moved if isinstance(moved, int) else 0
+    return total

@@ -7,11 +7,13 @@ real holidays.
 """
 
 import datetime as dt
+import io
 import json
 
 from xinfang.audit.models import Event
 from xinfang.cases.clocks import clock_start
 from xinfang.cases.models import AlertLevel, Clock, ClockState
+from xinfang.deadlines.engine import DueDate
 from xinfang.deadlines.models import DayKind
 from xinfang.deadlines.services import calendar_day_set, compute_clock_due, load_holiday_file
 from xinfang.testing.factories import register
@@ -133,3 +135,32 @@ def test_the_matter_page_shows_the_recomputed_due_date(world, client):
     page = " ".join(client.get(f"/matters/{clock.matter.number}/").content.decode().split())
     moved = f"按节假日安排重新计算期限（原届满 {old_due}） 办理期限（60日） 届满 {clock.due_on}"
     assert moved in page
+
+
+def test_recompute_after_upgrade_moves_periods_counted_without_the_provisional_holidays(world):
+    """A clock computed before the provisional statutory days existed (1 January 2027 counted as a Friday
+    at work) is moved by ``xinfang deadline --recompute`` and the move is on the timeline."""
+    from dataclasses import replace
+
+    from django.core.management import call_command
+
+    from xinfang.deadlines.engine import compute_due
+    from xinfang.deadlines.selectors import calendar_for
+
+    matter = register(world).matter
+    clock = clock_start(
+        matter=matter, kind="objection", start=dt.date(2026, 12, 28), actor=world.users["registrar"]
+    )
+    assert clock.due_on == dt.date(2027, 1, 5) and clock.explanation["calendar_provisional"]
+    plain = replace(calendar_for(matter.region_code), holidays=frozenset(), provisional=False)
+    old = compute_due(dt.date(2026, 12, 28), DueDate.from_dict(clock.explanation).rule, plain)
+    assert old.due == dt.date(2027, 1, 4)
+    Clock.objects.filter(pk=clock.pk).update(due_on=old.due, explanation=old.to_dict())
+
+    call_command("deadline", "--recompute", stdout=io.StringIO())
+
+    clock.refresh_from_db()
+    assert clock.due_on == dt.date(2027, 1, 5)
+    assert "元旦（暂定）" in clock.explanation["explanation"]
+    [event] = _recomputed(clock)
+    assert event.old == {"due_on": "2027-01-04"}

@@ -3,6 +3,7 @@
 manage.py deadline --start 2025-09-26 --days 5 --working [--region 440305] [--pause 2025-10-01:2025-10-03]
 manage.py deadline --start 2025-09-26 --clock objection --region 440305
 manage.py deadline --load-holidays FILE.json [--region-prefix 33] [--prune]
+manage.py deadline --recompute      # running periods past the entered notices, against today's calendar
 """
 
 from __future__ import annotations
@@ -17,7 +18,12 @@ from django.core.management.base import BaseCommand, CommandError
 from xinfang.deadlines import engine
 from xinfang.deadlines.models import ClockKind
 from xinfang.deadlines.selectors import calendar_for
-from xinfang.deadlines.services import DeadlineInputError, compute_clock_due, load_holiday_file
+from xinfang.deadlines.services import (
+    DeadlineInputError,
+    clocks_recompute_past_calendar,
+    compute_clock_due,
+    load_holiday_file,
+)
 
 
 def _date(value: str) -> date:
@@ -54,10 +60,19 @@ class Command(BaseCommand):
         parser.add_argument("--load-holidays", metavar="FILE", help="导入节假日 JSON 文件")
         parser.add_argument("--region-prefix", default=None, help="导入时覆盖文件中的地区代码前缀")
         parser.add_argument("--prune", action="store_true", help="导入时删除文件日期范围内文件未列出的日期")
+        parser.add_argument(
+            "--recompute",
+            action="store_true",
+            help="重新计算届满日超出已录入节假日安排的正在计时的期限（升级后执行一次）",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         if opts["load_holidays"]:
             self._load(opts)
+            return
+        if opts["recompute"]:
+            moved = clocks_recompute_past_calendar()
+            self.stdout.write(f"已按当前节假日安排重新计算；届满日变化的期限 {moved} 个")
             return
         if opts["start"] is None:
             raise CommandError("需要 --start（或 --load-holidays）")
