@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
+from functools import lru_cache
 
 from .engine import WorkCalendar
 
@@ -66,7 +67,8 @@ def statutory_holidays(year: int) -> list[tuple[str, list[date]]]:
     return [(name, [d for d in days if d.year == year]) for name, days in out]
 
 
-def provisional_days(year: int) -> list[tuple[date, str, str]]:
+@lru_cache(maxsize=64)  # pure and ~8 ms a year (lunar_python); calendars are rebuilt after every edit
+def provisional_days(year: int) -> tuple[tuple[date, str, str], ...]:
     """``(date, "holiday", name)`` rows for ``year``: the statutory days, then for each one that is a Saturday
     or Sunday a make-up day off (补假, 第六条) on the next weekday that is not already off. 中秋 and 国庆
     falling together (2020, 2031) share a day; the notice decides whether that gives an extra one."""
@@ -85,7 +87,7 @@ def provisional_days(year: int) -> list[tuple[date, str, str]]:
             if day.weekday() < 5 and day not in off:
                 off[day] = f"{name}补假（{PROVISIONAL}）"
                 owed -= 1
-    return [(d, "holiday", label) for d, label in sorted(off.items())]
+    return tuple((d, "holiday", label) for d, label in sorted(off.items()))
 
 
 def provisional_rows(known_until: date | None, years: int = YEARS_AHEAD) -> list[tuple[date, str, str]]:
