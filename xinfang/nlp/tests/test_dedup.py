@@ -279,3 +279,23 @@ def test_campaign_posts_linked_through_a_third_score_higher() -> None:
     assert ac.features["two_hop"] > 0.0 and de.features["two_hop"] == 0.0
     alone = DuplicateDetector().score_pairs([docs[0], docs[2], docs[3], docs[4]], [("a", "c")])[0]
     assert alone.features["two_hop"] == 0.0 and ac.score > alone.score
+
+
+def test_candidates_look_past_the_neighbourhood_cap_in_a_campaign() -> None:
+    """In a campaign larger than the neighbourhood, a post's same-matter partners beyond its nearest few are
+    still proposed (``candidate_neighbours``), while the neighbourhood features keep their own size."""
+    from xinfang.nlp.dedup.detector import _nearest
+
+    harms = ["粉尘", "噪音", "运输车", "夜间施工", "泥土", "异味", "震动", "污水", "扬尘", "灯光"]
+    asks = ["请查处", "请取缔", "请搬迁", "请处理", "请督办", "请回复"]
+    campaign = [
+        f"丽发新城小区旁的搅拌站{harms[k % 10]}严重，业主第{k}次反映，{asks[k % 6]}。" for k in range(24)
+    ]
+    docs = [Doc(str(k), "", t, float(k)) for k, t in enumerate(campaign)]
+    small = DuplicateDetector(neighbours=3, candidate_neighbours=3, min_cosine=0.0, min_term_cosine=0.0)
+    wide = DuplicateDetector(neighbours=3, candidate_neighbours=12, min_cosine=0.0, min_term_cosine=0.0)
+    few, more = small.candidate_pairs(docs), wide.candidate_pairs(docs)
+    assert few < more  # every pair the capped generation proposes, and more
+    assert small._corpus(docs).near == wide._corpus(docs).near  # the features' neighbourhood is the same
+    idx, sims = _nearest(wide._corpus(docs).x, 12)
+    assert idx.shape == (24, 12) and (np.diff(sims, axis=1) <= 1e-7).all()  # most similar first
