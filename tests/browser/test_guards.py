@@ -98,3 +98,33 @@ def test_pii_reveal_asks_for_a_reason_and_is_audited(world, login, shot):
     assert reveal.reason == "核实信访人身份"
     assert reveal.actor == world.users["registrar"]
     assert reveal.matter_id == contact.matter_id
+
+
+def test_a_registrar_merges_a_person_registered_twice(world, login, shot):
+    """信访人合并: the page lists the two records of one phone and name, masked; a merge without a reason is
+    refused in Chinese; with one, the second matter's party is the kept record and the page is empty."""
+    from xinfang.intake.models import ContactPetitioner, Petitioner
+
+    person = PetitionerInput(name="王五", phone="13700137005", address="深圳市南山区桂庙路5号")
+    first = register(world, petitioners=[person]).parties.get().petitioner
+    copy = Petitioner.objects.create(
+        name="王五", phone_hash=first.phone_hash, phone_masked=first.phone_masked
+    )
+    second = register(world)
+    ContactPetitioner.objects.filter(contact=second).update(petitioner=copy)
+
+    page = login("registrar")
+    page.get_by_role("link", name="信访人合并").click()
+    expect(page.locator("h1")).to_have_text("信访人合并")
+    group = page.locator("section.merge-group")
+    expect(group).to_contain_text("电话和姓名相同")
+    expect(group).to_contain_text(second.matter.number)
+    expect(group).not_to_contain_text("13700137005")
+    shot(page, "09-petitioner-merge")
+    page.get_by_role("button", name="合并").click()  # the browser asks for the required reason first
+    assert Petitioner.objects.get(pk=copy.pk).merged_into_id is None
+    page.fill("[name=reason]", "同一人重复登记，已电话核实")
+    page.get_by_role("button", name="合并").click()
+    expect(page.get_by_role("status")).to_contain_text("已将重复记录合并到信访人“王五”")
+    expect(page.locator("main")).to_contain_text("没有发现可能重复登记的信访人")
+    assert ContactPetitioner.objects.get(contact=second).petitioner_id == first.pk

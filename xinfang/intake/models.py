@@ -26,6 +26,13 @@ class Petitioner(models.Model):
     address_enc = models.TextField(blank=True)
     address_masked = models.CharField("住址", max_length=40, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A record found to be the same person as another (registered twice) is merged into it, not deleted: its
+    # contacts move over, its blind indexes are cleared so that look-ups find only the surviving record, and
+    # the row stays for the audit trail (intake.merge).
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_records"
+    )
+    merged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = "信访人"

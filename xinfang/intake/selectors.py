@@ -34,9 +34,8 @@ def petitioner_history(
         conditions |= Q(name=name)
     if not conditions:
         return []
-    people = list(
-        Petitioner.objects.filter(conditions).values("pk", "id_number_hash", "phone_hash", "name")[:200]
-    )
+    columns = ("pk", "id_number_hash", "phone_hash", "name", "merged_into_id")
+    people = list(Petitioner.objects.filter(conditions).values(*columns)[:200])
     if not people:
         return []
     matched: dict[int, list[str]] = {}
@@ -48,7 +47,9 @@ def petitioner_history(
             why.append("联系电话相同")
         if name and p["name"] == name:
             why.append("姓名相同")
-        matched[p["pk"]] = why
+        # A merged record (intake.merge) has no contacts left: its match is the kept record's.
+        pk = p["merged_into_id"] or p["pk"]
+        matched[pk] = matched.get(pk, []) + [w for w in why if w not in matched.get(pk, [])]
     contacts = (
         Contact.objects.filter(parties__petitioner_id__in=list(matched), matter__in=visible_matters(actor))
         .select_related("matter")

@@ -61,11 +61,22 @@ def _actor_unit(actor: Any) -> Unit:
 
 
 # The columns petitioner_upsert reads of a known petitioner (the rest stay deferred on the instance).
-_KNOWN_COLUMNS = ("id", "kind", "name", "phone_enc", "phone_hash", "phone_masked", "address_enc")
+_KNOWN_COLUMNS = (
+    "id",
+    "kind",
+    "name",
+    "phone_enc",
+    "phone_hash",
+    "phone_masked",
+    "address_enc",
+    "merged_into_id",
+)
+#: A merged record points at the kept one (intake.merge); chains are short, the cap guards against a cycle.
+_MAX_MERGE_HOPS = 10
 _known_sql: dict[tuple[str, ...], str] = {}
 
 
-def _known_petitioner(**equal: str) -> Petitioner | None:
+def _known_petitioner(**equal: str | int) -> Petitioner | None:
     """``Petitioner.objects.filter(**equal).first()`` with the statement built once: every registration asks
     this for each of its petitioners, and compiling the query cost more than running it."""
     names = tuple(sorted(equal))
@@ -105,10 +116,16 @@ def petitioner_known(*, data: PetitionerInput, sealed: Petitioner) -> Petitioner
     """The petitioner already on record as ``data``: same ID number (blind index), or — without one — same
     phone (blind index) and name."""
     if sealed.id_number_hash:
-        return _known_petitioner(id_number_hash=sealed.id_number_hash)
-    if sealed.phone_hash and data.name:
-        return _known_petitioner(phone_hash=sealed.phone_hash, name=data.name)
-    return None
+        found = _known_petitioner(id_number_hash=sealed.id_number_hash)
+    elif sealed.phone_hash and data.name:
+        found = _known_petitioner(phone_hash=sealed.phone_hash, name=data.name)
+    else:
+        return None
+    for _ in range(_MAX_MERGE_HOPS):  # a record merged into another (信访人合并) stands for that one
+        if found is None or found.merged_into_id is None:
+            break
+        found = _known_petitioner(id=found.merged_into_id)
+    return found
 
 
 def _person_key(data: PetitionerInput, sealed: Petitioner) -> str:

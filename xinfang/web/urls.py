@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import coordination_views, handling_views, views
+from . import coordination_views, handling_views, petitioner_views, views
 
 app_name = "web"
 
@@ -22,6 +22,7 @@ urlpatterns = [
     path("documents/<int:document_id>.<str:ext>", views.document_download, name="document"),
     path("petitioners/<int:petitioner_id>/reveal/", views.reveal, name="reveal"),
     path("petitioners/history/", views.history, name="history"),
+    path("petitioners/duplicates/", petitioner_views.duplicates, name="petitioner_duplicates"),
     path("suggest/", views.suggest_view, name="suggest"),
     path("matters/<str:number>/handle/<str:action>/", handling_views.handle, name="handle"),
     path("matters/<str:number>/coordinate/<str:action>/", coordination_views.coordinate, name="coordinate"),

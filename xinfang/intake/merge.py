@@ -1,0 +1,209 @@
+"""Merging two records of one petitioner (信访人合并).
+
+The same person is registered twice more often than any system would like: once with an ID number and once
+by phone and name only, with a mistyped name at a window, or — before ``lock_new_people`` — by two
+simultaneous registrations on PostgreSQL. Two records split the person's history: the registrar's 重复信访
+check, the repeat-petitioner statistics and the finality check (条例第三十六条第三款) each see half of it.
+
+A merge keeps one record and folds the other into it, in one transaction with its audit events:
+- every contact the duplicate is a party to moves to the kept record (a contact naming both keeps one party);
+- identity the kept record lacks (ID number, phone, address) is taken over, ciphertext and blind index as
+  they are — nothing is decrypted;
+- the duplicate's row stays, marked ``merged_into`` (nothing is deleted: the trail of who was merged into
+  whom, when and why is complete), and keeps its blind indexes, so that a later registration with the
+  duplicate's phone or a look-up by it still finds the person — ``services.petitioner_known`` and
+  ``selectors.petitioner_history`` follow ``merged_into`` to the kept record;
+- two different ID numbers are two people: refused.
+
+Only staff who may see the petitioner's identity on every matter either record is a party to may merge
+(检举控告: 条例第三十条 — an accused unit never sees, and so never merges, the complainant).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from xinfang.audit.services import record_event
+from xinfang.cases.models import Matter
+from xinfang.cases.selectors import can_see_identity, visible_matters
+from xinfang.core.errors import PermissionDenied, ValidationFailed
+
+from .models import ContactPetitioner, Petitioner
+
+MERGE_ROLES = ("registrar", "admin")
+#: Identity a kept record takes over from the duplicate when it has none: (label, ciphertext, blind index,
+#: mask).
+_IDENTITY = (
+    ("证件号码", "id_number_enc", "id_number_hash", "id_number_masked"),
+    ("联系电话", "phone_enc", "phone_hash", "phone_masked"),
+    ("住址", "address_enc", None, "address_masked"),
+)
+
+
+def _matters_of(petitioners: Iterable[int]) -> list[Matter]:
+    return list(
+        Matter.objects.filter(contacts__parties__petitioner_id__in=list(petitioners))
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def _check_may_merge(actor: Any, matters: list[Matter]) -> None:
+    if not (getattr(actor, "has_role", None) and actor.has_role(*MERGE_ROLES)):
+        raise PermissionDenied("merge_forbidden", "只有登记员或管理员可以合并信访人")
+    visible = set(visible_matters(actor).filter(pk__in=[m.pk for m in matters]).values_list("pk", flat=True))
+    outside = [m for m in matters if m.pk not in visible or not can_see_identity(actor, m)]
+    if outside:
+        raise PermissionDenied(
+            "merge_out_of_scope",
+            f"该信访人涉及您无权查看其身份信息的信访事项（如 {outside[0].number}），不能合并",
+        )
+
+
+def petitioner_merge(*, keep_id: int, duplicate_id: int, actor: Any, reason: str) -> Petitioner:
+    """Fold petitioner ``duplicate_id`` into ``keep_id`` (see the module docstring); returns the kept one."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("reason_required", "请填写合并理由", field="reason")
+    if keep_id == duplicate_id:
+        raise ValidationFailed("merge_same_record", "不能将信访人与其自身合并", field="duplicate_id")
+    with transaction.atomic():
+        # Both rows locked, lower id first, so that two merges of the same pair cannot deadlock.
+        locked = Petitioner.objects.select_for_update().filter(pk__in=[keep_id, duplicate_id]).order_by("pk")
+        rows = {p.pk: p for p in locked}
+        if keep_id not in rows or duplicate_id not in rows:
+            missing = "duplicate_id" if keep_id in rows else "keep_id"
+            raise ValidationFailed("not_found", "信访人不存在", field=missing)
+        keep, dup = rows[keep_id], rows[duplicate_id]
+        for p, field in ((keep, "keep_id"), (dup, "duplicate_id")):
+            if p.merged_into_id is not None:
+                raise ValidationFailed("already_merged", f"信访人“{p.name}”已合并到其他记录", field=field)
+        if keep.kind != dup.kind:
+            raise ValidationFailed("merge_kind_differs", "个人与组织不能合并", field="duplicate_id")
+        if keep.id_number_hash and dup.id_number_hash and keep.id_number_hash != dup.id_number_hash:
+            raise ValidationFailed(
+                "merge_identity_differs", "两条记录的证件号码不同，是不同的人，不能合并", field="duplicate_id"
+            )
+        matters = _matters_of([keep.pk, dup.pk])
+        _check_may_merge(actor, matters)
+
+        taken: list[str] = []
+        changed: list[str] = []
+        for label, enc, digest, masked in _IDENTITY:
+            if not getattr(keep, enc) and getattr(dup, enc):
+                for name in (enc, digest, masked):
+                    if name:
+                        setattr(keep, name, getattr(dup, name))
+                        changed.append(name)
+                taken.append(label)
+        if changed:
+            keep.save(update_fields=changed)
+
+        links = list(ContactPetitioner.objects.filter(petitioner=dup).select_related("contact"))
+        already = set(
+            ContactPetitioner.objects.filter(
+                petitioner=keep, contact_id__in=[link.contact_id for link in links]
+            ).values_list("contact_id", flat=True)
+        )
+        both = [link.pk for link in links if link.contact_id in already]
+        ContactPetitioner.objects.filter(pk__in=both).delete()  # one party per person on a contact
+        moved = ContactPetitioner.objects.filter(petitioner=dup).update(petitioner=keep)
+
+        dup.merged_into, dup.merged_at = keep, timezone.now()
+        dup.save(update_fields=["merged_into", "merged_at"])
+        # Records merged into the duplicate earlier now point at the kept one: every chain is one hop.
+        Petitioner.objects.filter(merged_into=dup).update(merged_into=keep)
+
+        # Masked values only: the events are read by auditors, the identity itself stays encrypted.
+        old = {"duplicate": dup.pk, "duplicate_name": dup.name, "duplicate_id_number": dup.id_number_masked}
+        new = {
+            "kept": keep.pk,
+            "kept_name": keep.name,
+            "contacts_moved": moved,
+            "contacts_named_both": len(both),
+            "taken_over": taken,
+        }
+        record_event(actor=actor, verb="petitioner.merged", subject=keep, old=old, new=new, reason=reason)
+        for matter in matters:
+            record_event(
+                actor=actor,
+                verb="petitioner.merged",
+                subject=keep,
+                matter_id=matter.pk,
+                old=old,
+                new=new,
+                reason=reason,
+            )
+    return keep
+
+
+@dataclass
+class DuplicateGroup:
+    """Records the blind indexes say are one person, oldest first, each with the matters it is a party to."""
+
+    why: str  # 证件号码相同 | 电话和姓名相同
+    people: list[Petitioner]
+    matters: dict[int, list[str]] = field(
+        default_factory=dict
+    )  # petitioner id → matter numbers, newest first
+
+
+def petitioner_duplicates(actor: Any, *, limit: int = 100) -> list[DuplicateGroup]:
+    """Groups of records that the blind indexes say are one person — the same ID number, or (without one)
+    the same phone and name — among the petitioners of matters the actor may see; oldest record first, the
+    natural one to keep. Candidates for :func:`petitioner_merge`, not merged automatically: a shared phone
+    may be a family's. Four queries however many groups."""
+    mine = Petitioner.objects.filter(
+        merged_into__isnull=True, contacts__contact__matter__in=visible_matters(actor)
+    )
+    same_id = (
+        mine.exclude(id_number_hash="")
+        .values("id_number_hash")
+        .annotate(n=Count("pk", distinct=True))
+        .filter(n__gt=1)
+        .values_list("id_number_hash", flat=True)
+        .order_by()[:limit]
+    )
+    same_phone = (
+        mine.filter(id_number_hash="")
+        .exclude(phone_hash="")
+        .values("phone_hash", "name")
+        .annotate(n=Count("pk", distinct=True))
+        .filter(n__gt=1)
+        .values_list("phone_hash", "name")
+        .order_by()[:limit]
+    )
+    ids, phones = list(same_id), set(same_phone)
+    if not ids and not phones:
+        return []
+    phone_q = Q()
+    for phone, name in phones:
+        phone_q |= Q(phone_hash=phone, name=name, id_number_hash="")
+    rows = mine.filter(Q(id_number_hash__in=ids) | phone_q).distinct().order_by("pk")
+    groups: dict[tuple[str, ...], DuplicateGroup] = {}
+    for p in rows:
+        key: tuple[str, ...] = (p.id_number_hash,) if p.id_number_hash else (p.phone_hash, p.name)
+        why = "证件号码相同" if p.id_number_hash else "电话和姓名相同"
+        groups.setdefault(key, DuplicateGroup(why, [])).people.append(p)
+    found = [g for g in groups.values() if len(g.people) > 1][:limit]
+    wanted = [p.pk for g in found for p in g.people]
+    numbers = (
+        ContactPetitioner.objects.filter(petitioner_id__in=wanted, contact__matter__in=visible_matters(actor))
+        .order_by("-contact__received_at")
+        .values_list("petitioner_id", "contact__matter__number")
+    )
+    for g in found:
+        for p in g.people:
+            g.matters[p.pk] = []
+    by_person = {p.pk: g for g in found for p in g.people}
+    for pk, number in numbers:
+        listed = by_person[pk].matters[pk]
+        if number not in listed:
+            listed.append(number)
+    return found
