@@ -112,7 +112,12 @@ def petitioner_merge(*, keep_id: int, duplicate_id: int, actor: Any, reason: str
             ).values_list("contact_id", flat=True)
         )
         both = [link.pk for link in links if link.contact_id in already]
-        ContactPetitioner.objects.filter(pk__in=both).delete()  # one party per person on a contact
+        # One party per person on a contact; a representative (Art 20) stays one.
+        elected = [link.contact_id for link in links if link.contact_id in already and link.is_representative]
+        ContactPetitioner.objects.filter(petitioner=keep, contact_id__in=elected).update(
+            is_representative=True
+        )
+        ContactPetitioner.objects.filter(pk__in=both).delete()
         moved = ContactPetitioner.objects.filter(petitioner=dup).update(petitioner=keep)
 
         dup.merged_into, dup.merged_at = keep, timezone.now()

@@ -78,11 +78,14 @@ def test_identity_the_kept_record_lacks_is_taken_over(world, twice) -> None:
 
 
 def test_a_contact_naming_both_keeps_one_party(world) -> None:
-    both = register(world, petitioners=[WITH_ID, PHONE_ONLY])
+    elected = PetitionerInput(**{**PHONE_ONLY.__dict__, "is_representative": True})
+    both = register(world, petitioners=[WITH_ID, elected])
     keep, dup = (link.petitioner for link in ContactPetitioner.objects.filter(contact=both).order_by("pk"))
     petitioner_merge(keep_id=keep.pk, duplicate_id=dup.pk, actor=world.users["registrar"], reason="同一人")
-    assert list(ContactPetitioner.objects.filter(contact=both).values_list("petitioner", flat=True)) == [
-        keep.pk
+    assert list(
+        ContactPetitioner.objects.filter(contact=both).values_list("petitioner", "is_representative")
+    ) == [
+        (keep.pk, True)  # the duplicate was the elected representative: the person still is
     ]
 
 
