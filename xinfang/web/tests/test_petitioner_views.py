@@ -54,7 +54,7 @@ def test_the_list_costs_the_same_for_one_group_or_five(world, client) -> None:
     _twice(world, 4, start=1)
     with CaptureQueriesContext(connection) as five:
         page = client.get(URL).content.decode()
-    assert page.count('class="merge-form"') == 5
+    assert page.count('<select name="duplicate">') == 5
     assert len(five) == len(one) <= 10
 
 
@@ -69,3 +69,20 @@ def test_merging_from_the_page(world, client) -> None:
     assert "已将重复记录合并到信访人" in page and "没有发现可能重复登记的信访人" in page
     assert Petitioner.objects.get(pk=copy.pk).merged_into_id == first.pk
     assert Event.objects.filter(verb="petitioner.merged", actor=world.users["registrar"]).exists()
+
+
+def test_merging_by_number_a_pair_no_index_finds(world, client) -> None:
+    """A misspelt name and another phone, no ID number: no group lists them, the numbers do."""
+    a = register(world, petitioners=[PetitionerInput(name="赵六", phone="13600136006", address="南山区")])
+    b = register(world, petitioners=[PetitionerInput(name="赵陆", phone="13600136007", address="南山区")])
+    keep, dup = (ContactPetitioner.objects.get(contact=c).petitioner for c in (a, b))
+    client.force_login(world.users["registrar"])
+    page = client.get(f"/matters/{b.matter.number}/").content.decode()
+    assert f"编号 {dup.pk}" in page
+    client.post(URL, {"keep": keep.pk, "duplicate": "x", "reason": "同一人"})  # not a number: nothing happens
+    assert Petitioner.objects.get(pk=dup.pk).merged_into_id is None
+    resp = client.post(
+        URL, {"keep": keep.pk, "duplicate": dup.pk, "reason": "同一人，姓名登记有误"}, follow=True
+    )
+    assert "已将重复记录合并到信访人“赵六”" in resp.content.decode()
+    assert ContactPetitioner.objects.get(contact=b).petitioner_id == keep.pk
