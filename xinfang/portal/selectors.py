@@ -103,12 +103,20 @@ class CurrentDeadline:
     label: str
     due_on: dt.date
     days_left: int
+    # The period runs past the entered holiday notices: the date counts the statutory holidays only and may
+    # move once the State Council's notice for that year is entered (deadlines.statutory).
+    provisional: bool = False
 
 
 def current_deadlines(matter: Matter) -> list[CurrentDeadline]:
     today = timezone.localdate()
     return [
-        CurrentDeadline(label=c.label, due_on=c.due_on, days_left=(c.due_on - today).days)
+        CurrentDeadline(
+            label=c.label,
+            due_on=c.due_on,
+            days_left=(c.due_on - today).days,
+            provisional=bool((c.explanation or {}).get("beyond_calendar")),
+        )
         for c in running_clocks(matter)
     ]
 

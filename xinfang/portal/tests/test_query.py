@@ -131,3 +131,16 @@ def test_forms_are_hidden_without_the_handling_services(portal, monkeypatch):
     body = client.get(f"/portal/progress/{number}/").content.decode()
     assert "评价办理结果" not in body and "请求复查" not in body
     assert client.post(f"/portal/progress/{number}/evaluate/", {"rating": "satisfied"}).status_code == 404
+
+
+@pytest.mark.parametrize("beyond", [True, False])
+def test_a_deadline_past_the_entered_holiday_notices_says_it_may_move(portal, beyond):
+    number, code = _submitted()
+    from xinfang.cases.models import Clock
+
+    clock = Clock.objects.get(matter__number=number, state="running")
+    Clock.objects.filter(pk=clock.pk).update(explanation={**clock.explanation, "beyond_calendar": beyond})
+    client = Client()
+    _query(client, number, code)
+    body = client.get(f"/portal/progress/{number}/").content.decode()
+    assert ("下一年度放假调休安排公布后可能调整" in body) is beyond
