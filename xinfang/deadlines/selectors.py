@@ -20,6 +20,7 @@ from datetime import date, timedelta
 
 from django.core.cache import cache
 from django.db import transaction
+from django.utils import timezone
 
 from .defaults import NATIONAL_BY_CLOCK
 from .engine import PeriodRule, WorkCalendar
@@ -118,7 +119,8 @@ def _build_calendar(region_code: str) -> WorkCalendar:
     national = [r[0] for r in rows if r[3] == ""]
     known_until = date(max(national).year, 12, 31) if national else None
     # Past it, the statutory days of the 办法 count provisionally; entered rows (local ones too) win.
-    return with_provisional(((d, kind, name) for d, kind, name, _ in rows), known_until)
+    days = ((d, kind, name) for d, kind, name, _ in rows)
+    return with_provisional(days, known_until, through_year=timezone.localdate().year + 1)
 
 
 def calendar_for(region_code: str) -> WorkCalendar:

@@ -90,20 +90,26 @@ def provisional_days(year: int) -> tuple[tuple[date, str, str], ...]:
     return tuple((d, "holiday", label) for d, label in sorted(off.items()))
 
 
-def provisional_rows(known_until: date | None, years: int = YEARS_AHEAD) -> list[tuple[date, str, str]]:
-    """Provisional rows for the ``years`` years after ``known_until`` (none when no notice is entered at all:
-    then nothing says which year the data would start in)."""
+def provisional_rows(
+    known_until: date | None, years: int = YEARS_AHEAD, through_year: int | None = None
+) -> list[tuple[date, str, str]]:
+    """Provisional rows for the ``years`` years after ``known_until`` and at least through ``through_year``
+    (the year after this one: a deployment whose notices were not entered for years still counts the
+    statutory days); none when no notice is entered at all (nothing says which year the data starts in)."""
     if known_until is None:
         return []
     first = known_until.year + 1
-    return [row for y in range(first, first + years) for row in provisional_days(y)]
+    last = max(first + years - 1, through_year or 0)
+    return [row for y in range(first, last + 1) for row in provisional_days(y)]
 
 
-def with_provisional(rows: Iterable[tuple[date, str, str]], known_until: date | None) -> WorkCalendar:
+def with_provisional(
+    rows: Iterable[tuple[date, str, str]], known_until: date | None, *, through_year: int | None = None
+) -> WorkCalendar:
     """A calendar from entered ``rows`` (``WorkCalendar.from_days`` order: later wins) with the provisional
     statutory days of the years after ``known_until`` underneath them; ``known_until`` is kept, so results
     past it still say that they must be recomputed once the notice is entered."""
-    extra = provisional_rows(known_until)
+    extra = provisional_rows(known_until, through_year=through_year)
     calendar = WorkCalendar.from_days([*extra, *rows])
     return WorkCalendar(
         holidays=calendar.holidays,

@@ -52,6 +52,9 @@ def test_no_rows_when_nothing_was_entered() -> None:
     assert provisional_rows(None) == []
     years = {d.year for d, _, _ in provisional_rows(D(2026, 12, 31))}
     assert years == {2027, 2028, 2029}
+    # Notices not entered for years: the statutory days still reach into next year.
+    years = {d.year for d, _, _ in provisional_rows(D(2026, 12, 31), through_year=2032)}
+    assert years == set(range(2027, 2033))
 
 
 @pytest.mark.django_db
