@@ -128,3 +128,9 @@ def test_a_registrar_merges_a_person_registered_twice(world, login, shot):
     expect(page.get_by_role("status")).to_contain_text("已将重复记录合并到信访人“王五”")
     expect(page.locator("main")).to_contain_text("没有发现可能重复登记的信访人")
     assert ContactPetitioner.objects.get(contact=second).petitioner_id == first.pk
+    # Found to be wrong: undone from the list of recent merges (拆分).
+    recent = page.locator("form.unmerge-form")
+    recent.locator("[name=reason]").fill("核实后是同名同电话的两个人")
+    recent.get_by_role("button", name="撤销").click()
+    expect(page.get_by_role("status")).to_contain_text("已撤销合并")
+    assert ContactPetitioner.objects.get(contact=second).petitioner_id == copy.pk

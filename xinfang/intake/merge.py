@@ -29,6 +29,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from xinfang.audit.models import Event
 from xinfang.audit.services import record_event
 from xinfang.cases.models import Matter
 from xinfang.cases.selectors import can_see_identity, visible_matters
@@ -105,34 +106,49 @@ def petitioner_merge(*, keep_id: int, duplicate_id: int, actor: Any, reason: str
         if changed:
             keep.save(update_fields=changed)
 
-        links = list(ContactPetitioner.objects.filter(petitioner=dup).select_related("contact"))
-        already = set(
-            ContactPetitioner.objects.filter(
+        links = list(ContactPetitioner.objects.filter(petitioner=dup))
+        keeps = {
+            link.contact_id: link
+            for link in ContactPetitioner.objects.filter(
                 petitioner=keep, contact_id__in=[link.contact_id for link in links]
-            ).values_list("contact_id", flat=True)
-        )
-        both = [link.pk for link in links if link.contact_id in already]
+            )
+        }
+        both = [link for link in links if link.contact_id in keeps]
         # One party per person on a contact; a representative (Art 20) stays one.
-        elected = [link.contact_id for link in links if link.contact_id in already and link.is_representative]
-        ContactPetitioner.objects.filter(petitioner=keep, contact_id__in=elected).update(
+        raised = [
+            link.contact_id
+            for link in both
+            if link.is_representative and not keeps[link.contact_id].is_representative
+        ]
+        ContactPetitioner.objects.filter(petitioner=keep, contact_id__in=raised).update(
             is_representative=True
         )
-        ContactPetitioner.objects.filter(pk__in=both).delete()
-        moved = ContactPetitioner.objects.filter(petitioner=dup).update(petitioner=keep)
+        ContactPetitioner.objects.filter(pk__in=[link.pk for link in both]).delete()
+        moved = [link.contact_id for link in links if link.contact_id not in keeps]
+        ContactPetitioner.objects.filter(petitioner=dup).update(petitioner=keep)
 
         dup.merged_into, dup.merged_at = keep, timezone.now()
         dup.save(update_fields=["merged_into", "merged_at"])
         # Records merged into the duplicate earlier now point at the kept one: every chain is one hop.
-        Petitioner.objects.filter(merged_into=dup).update(merged_into=keep)
+        earlier = list(Petitioner.objects.filter(merged_into=dup).values_list("pk", flat=True))
+        Petitioner.objects.filter(pk__in=earlier).update(merged_into=keep)
 
-        # Masked values only: the events are read by auditors, the identity itself stays encrypted.
+        # Masked values only: the events are read by auditors, the identity itself stays encrypted. The ids
+        # are what ``petitioner_unmerge`` needs to undo exactly this merge.
         old = {"duplicate": dup.pk, "duplicate_name": dup.name, "duplicate_id_number": dup.id_number_masked}
         new = {
             "kept": keep.pk,
             "kept_name": keep.name,
-            "contacts_moved": moved,
+            "contacts_moved": len(moved),
             "contacts_named_both": len(both),
             "taken_over": taken,
+            "undo": {
+                "moved": moved,
+                "named_both": {str(link.contact_id): link.is_representative for link in both},
+                "raised": raised,
+                "taken_fields": changed,
+                "repointed": earlier,
+            },
         }
         record_event(actor=actor, verb="petitioner.merged", subject=keep, old=old, new=new, reason=reason)
         for matter in matters:
@@ -212,3 +228,103 @@ def petitioner_duplicates(actor: Any, *, limit: int = 100) -> list[DuplicateGrou
         if number not in listed:
             listed.append(number)
     return found
+
+
+def petitioner_unmerge(*, duplicate_id: int, actor: Any, reason: str) -> Petitioner:
+    """Undo the merge of ``duplicate_id`` (拆分, a merge found to be wrong): its contacts go back, the
+    identity the kept record took over from it is given back, records merged into it point at it again. Only
+    what that merge did is undone (read from its ``petitioner.merged`` event); a contact registered for the
+    kept record since stays with it. Returns the restored record."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("reason_required", "请填写撤销合并的理由", field="reason")
+    with transaction.atomic():
+        dup = Petitioner.objects.select_for_update().filter(pk=duplicate_id).first()
+        if dup is None or dup.merged_into_id is None:
+            raise ValidationFailed("not_merged", "该信访人记录未被合并，无需撤销", field="duplicate_id")
+        keep = Petitioner.objects.select_for_update().get(pk=dup.merged_into_id)
+        merge = (
+            Event.objects.filter(
+                verb="petitioner.merged",
+                subject_type=Petitioner._meta.label_lower,
+                subject_id=str(keep.pk),
+                matter_id__isnull=True,
+                old__duplicate=dup.pk,
+            )
+            .order_by("-pk")
+            .first()
+        )
+        undo = (merge.new or {}).get("undo") if merge is not None else None
+        if not undo:
+            raise ValidationFailed(
+                "unmerge_unknown", "找不到这次合并的记录，不能自动撤销", field="duplicate_id"
+            )
+        matters = _matters_of([keep.pk])
+        _check_may_merge(actor, matters)
+
+        moved = [int(c) for c in undo["moved"]]
+        ContactPetitioner.objects.filter(petitioner=keep, contact_id__in=moved).update(petitioner=dup)
+        for contact_id, representative in undo["named_both"].items():
+            ContactPetitioner.objects.get_or_create(
+                contact_id=int(contact_id), petitioner=dup, defaults={"is_representative": representative}
+            )
+        ContactPetitioner.objects.filter(petitioner=keep, contact_id__in=undo["raised"]).update(
+            is_representative=False
+        )
+        given_back = [f for f in undo["taken_fields"] if getattr(keep, f) == getattr(dup, f)]
+        for name in given_back:
+            setattr(keep, name, "")
+        if given_back:
+            keep.save(update_fields=given_back)
+        Petitioner.objects.filter(pk__in=undo["repointed"], merged_into=keep).update(merged_into=dup)
+        dup.merged_into, dup.merged_at = None, None
+        dup.save(update_fields=["merged_into", "merged_at"])
+
+        old = {"kept": keep.pk, "kept_name": keep.name}
+        new = {"restored": dup.pk, "restored_name": dup.name, "contacts_returned": len(moved)}
+        record_event(actor=actor, verb="petitioner.unmerged", subject=dup, old=old, new=new, reason=reason)
+        for matter in _matters_of([keep.pk, dup.pk]):
+            record_event(
+                actor=actor,
+                verb="petitioner.unmerged",
+                subject=dup,
+                matter_id=matter.pk,
+                old=old,
+                new=new,
+                reason=reason,
+            )
+    return dup
+
+
+@dataclass
+class RecentMerge:
+    duplicate: Petitioner
+    kept: Petitioner
+    at: Any
+    by: str
+    reason: str
+
+
+def recent_merges(actor: Any, *, limit: int = 20) -> list[RecentMerge]:
+    """Merges still in force on matters the actor may see, newest first — what the page offers to undo.
+    Three queries."""
+    events = (
+        Event.objects.filter(
+            verb="petitioner.merged",
+            matter_id__in=visible_matters(actor).values("pk"),
+        )
+        .order_by("-pk")
+        .values("old", "new", "occurred_at", "actor_label", "reason")[: limit * 5]
+    )
+    seen: dict[int, tuple[int, Any, str, str]] = {}  # duplicate → (kept, when, who, why)
+    for e in events:
+        dup_id, kept_id = (e["old"] or {}).get("duplicate"), (e["new"] or {}).get("kept")
+        if isinstance(dup_id, int) and isinstance(kept_id, int) and dup_id not in seen:
+            seen[dup_id] = (kept_id, e["occurred_at"], e["actor_label"], e["reason"])
+    people = Petitioner.objects.in_bulk([*seen, *(kept_id for kept_id, *_ in seen.values())])
+    out = []
+    for dup_id, (kept_id, at, by, why) in seen.items():
+        dup, kept = people.get(dup_id), people.get(kept_id)
+        if dup is not None and kept is not None and dup.merged_into_id == kept.pk:
+            out.append(RecentMerge(dup, kept, at, by, why))
+    return out[:limit]

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 from xinfang.audit.models import Event
 from xinfang.cases.models import MatterType
 from xinfang.core.errors import PermissionDenied, ValidationFailed
-from xinfang.intake.merge import petitioner_duplicates, petitioner_merge
+from xinfang.intake.merge import petitioner_duplicates, petitioner_merge, petitioner_unmerge
 from xinfang.intake.models import ContactPetitioner, Petitioner
 from xinfang.intake.selectors import petitioner_history
 from xinfang.intake.validation import PetitionerInput
@@ -206,3 +206,51 @@ def test_duplicates_are_listed_and_the_same_id_merged_by_command(world) -> None:
     assert Petitioner.objects.get(pk=twin.pk).merged_into_id is None  # a family may share a phone
     with pytest.raises(CommandError, match="合并理由"):
         call_command("petitioners", "--user", "registrar", "--merge", str(family[0].pk), str(twin.pk))
+    call_command("petitioners", "--user", "registrar", "--unmerge", str(b.pk), "--reason", "误并", stdout=out)
+    assert Petitioner.objects.get(pk=b.pk).merged_into_id is None
+
+
+def test_unmerge_undoes_exactly_that_merge(world, twice) -> None:
+    first, second, with_id, phone_only = twice
+    registrar = world.users["registrar"]
+    petitioner_merge(keep_id=phone_only.pk, duplicate_id=with_id.pk, actor=registrar, reason="同一人")
+    later = register(world, petitioners=[PHONE_ONLY])  # registered for the kept record since
+    assert _person_of(later).pk == phone_only.pk
+
+    restored = petitioner_unmerge(duplicate_id=with_id.pk, actor=registrar, reason="核实后不是同一人")
+    assert restored.pk == with_id.pk and restored.merged_into_id is None
+    assert _person_of(first).pk == with_id.pk  # its contact is back
+    assert _person_of(second).pk == _person_of(later).pk == phone_only.pk  # the rest stays
+    phone_only.refresh_from_db()
+    assert not phone_only.id_number_enc and not phone_only.id_number_hash  # the ID number given back
+    again = register(world, petitioners=[WITH_ID])
+    assert _person_of(again).pk == with_id.pk  # its ID number finds it again
+    events = Event.objects.filter(verb="petitioner.unmerged")
+    assert {e.matter_id for e in events} == {None, first.matter_id, second.matter_id, later.matter_id}
+    assert events.filter(matter_id__isnull=True).get().reason == "核实后不是同一人"
+
+
+def test_unmerge_restores_a_contact_naming_both(world) -> None:
+    elected = PetitionerInput(**{**PHONE_ONLY.__dict__, "is_representative": True})
+    both = register(world, petitioners=[WITH_ID, elected])
+    keep, dup = (link.petitioner for link in ContactPetitioner.objects.filter(contact=both).order_by("pk"))
+    petitioner_merge(keep_id=keep.pk, duplicate_id=dup.pk, actor=world.users["registrar"], reason="同一人")
+    petitioner_unmerge(duplicate_id=dup.pk, actor=world.users["registrar"], reason="不是同一人")
+    parties = ContactPetitioner.objects.filter(contact=both).order_by("petitioner_id")
+    assert list(parties.values_list("petitioner_id", "is_representative")) == [
+        (keep.pk, False),
+        (dup.pk, True),
+    ]
+
+
+def test_unmerge_refusals(world, twice) -> None:
+    _, _, keep, dup = twice
+    with pytest.raises(ValidationFailed) as exc:
+        petitioner_unmerge(duplicate_id=dup.pk, actor=world.users["registrar"], reason="x")
+    assert exc.value.code == "not_merged"
+    petitioner_merge(keep_id=keep.pk, duplicate_id=dup.pk, actor=world.users["registrar"], reason="同一人")
+    with pytest.raises(ValidationFailed, match="理由"):
+        petitioner_unmerge(duplicate_id=dup.pk, actor=world.users["registrar"], reason="")
+    with pytest.raises(PermissionDenied):
+        petitioner_unmerge(duplicate_id=dup.pk, actor=world.users["hz_registrar"], reason="x")
+    assert Petitioner.objects.get(pk=dup.pk).merged_into_id == keep.pk

@@ -86,3 +86,20 @@ def test_merging_by_number_a_pair_no_index_finds(world, client) -> None:
     )
     assert "已将重复记录合并到信访人“赵六”" in resp.content.decode()
     assert ContactPetitioner.objects.get(contact=b).petitioner_id == keep.pk
+
+
+def test_undoing_a_merge_from_the_page(world, client) -> None:
+    ((first, copy),) = _twice(world)
+    client.force_login(world.users["registrar"])
+    client.post(URL, {"keep": first.pk, "duplicate": copy.pk, "reason": "同一人"})
+    page = client.get(URL).content.decode()
+    assert "最近的合并" in page and 'name="action" value="unmerge"' in page
+    client.force_login(world.users["hz_registrar"])
+    assert "最近的合并" not in client.get(URL).content.decode()  # another province's merge is not listed
+    client.force_login(world.users["registrar"])
+    resp = client.post(
+        URL, {"action": "unmerge", "duplicate": copy.pk, "reason": "核实后不是同一人"}, follow=True
+    )
+    assert f"信访人“{copy.name}”（编号 {copy.pk}）已恢复" in resp.content.decode()
+    assert Petitioner.objects.get(pk=copy.pk).merged_into_id is None
+    assert "最近的合并" not in resp.content.decode()

@@ -3,6 +3,7 @@
 xinfang petitioners --user admin                       # list records the blind indexes say are one person
 xinfang petitioners --user admin --merge KEEP DUP --reason "同一人重复登记"
 xinfang petitioners --user admin --merge-same-id --reason "…"   # every group with the same ID number
+xinfang petitioners --user admin --unmerge DUP --reason "核实后不是同一人"   # undo a merge (拆分)
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
 from xinfang.core.errors import ServiceError
-from xinfang.intake.merge import petitioner_duplicates, petitioner_merge
+from xinfang.intake.merge import petitioner_duplicates, petitioner_merge, petitioner_unmerge
 
 
 class Command(BaseCommand):
@@ -28,13 +29,20 @@ class Command(BaseCommand):
             action="store_true",
             help="合并所有证件号码相同的记录（保留最早的记录）；电话+姓名相同的只列出，需逐一确认",
         )
-        parser.add_argument("--reason", default="", help="合并理由（合并时必填，记入审计事件）")
+        parser.add_argument("--unmerge", type=int, metavar="DUP", help="撤销 DUP 的合并（拆分）")
+        parser.add_argument("--reason", default="", help="合并或撤销的理由（必填，记入审计事件）")
 
     def handle(self, *args: Any, **opts: Any) -> None:
         actor = get_user_model().objects.filter(username=opts["user"], is_active=True).first()
         if actor is None:
             raise CommandError(f"没有启用的工作人员账号：{opts['user']}")
         try:
+            if opts["unmerge"]:
+                restored = petitioner_unmerge(
+                    duplicate_id=opts["unmerge"], actor=actor, reason=opts["reason"]
+                )
+                self.stdout.write(f"已撤销合并，恢复信访人 {restored.pk}（{restored.name}）")
+                return
             if opts["merge"]:
                 keep, dup = opts["merge"]
                 kept = petitioner_merge(keep_id=keep, duplicate_id=dup, actor=actor, reason=opts["reason"])
