@@ -61,16 +61,10 @@ def _actor_unit(actor: Any) -> Unit:
 
 
 # The columns petitioner_upsert reads of a known petitioner (the rest stay deferred on the instance).
-_KNOWN_COLUMNS = (
-    "id",
-    "kind",
-    "name",
-    "phone_enc",
-    "phone_hash",
-    "phone_masked",
-    "address_enc",
-    "merged_into_id",
-)
+_KNOWN = {"id", "kind", "name", "id_number_hash", "phone_enc", "phone_hash", "phone_masked", "address_enc"}
+_KNOWN.add("merged_into_id")
+# In the model's field order: ``Model.from_db`` takes a partial row's values in that order.
+_KNOWN_COLUMNS = tuple(f.attname for f in Petitioner._meta.concrete_fields if f.attname in _KNOWN)
 #: A merged record points at the kept one (intake.merge); chains are short, the cap guards against a cycle.
 _MAX_MERGE_HOPS = 10
 _known_sql: dict[tuple[str, ...], str] = {}
@@ -95,6 +89,28 @@ def _known_petitioner(**equal: str | int) -> Petitioner | None:
     return None if row is None else Petitioner.from_db(connection.alias, list(_KNOWN_COLUMNS), row)
 
 
+_by_id_or_phone_sql: list[str] = []
+
+
+def _known_by_id_or_phone(id_hash: str, phone_hash: str, name: str) -> Petitioner | None:
+    """The record with this ID number — or, failing that, one with this phone and name and no ID number on
+    record yet (the same person registered once without his ID card): one statement, the ID match first."""
+    if not _by_id_or_phone_sql:
+        meta, qn = Petitioner._meta, connection.ops.quote_name
+        column = {f.attname: qn(f.column) for f in meta.concrete_fields}
+        columns = ", ".join(column[c] for c in _KNOWN_COLUMNS)
+        idh, ph, nm, pk = (column[c] for c in ("id_number_hash", "phone_hash", "name", "id"))
+        # Table and column names come from the model, values go as parameters.
+        _by_id_or_phone_sql.append(
+            f"SELECT {columns} FROM {qn(meta.db_table)} WHERE {idh} = %s OR ({ph} = %s AND {nm} = %s AND "  # noqa: S608
+            f"{idh} = '') ORDER BY CASE WHEN {idh} = %s THEN 0 ELSE 1 END, {pk} LIMIT 1"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(_by_id_or_phone_sql[0], [id_hash, phone_hash, name, id_hash])
+        row = cursor.fetchone()
+    return None if row is None else Petitioner.from_db(connection.alias, list(_KNOWN_COLUMNS), row)
+
+
 def petitioner_sealed(data: PetitionerInput) -> Petitioner:
     """``data`` as a new, unsaved row: blind indexes, ciphertexts and masks. Pure work, no database — a
     registration does it before its transaction so that none of it runs under the write/number locks."""
@@ -113,9 +129,11 @@ def petitioner_sealed(data: PetitionerInput) -> Petitioner:
 
 
 def petitioner_known(*, data: PetitionerInput, sealed: Petitioner) -> Petitioner | None:
-    """The petitioner already on record as ``data``: same ID number (blind index), or — without one — same
-    phone (blind index) and name."""
-    if sealed.id_number_hash:
+    """The petitioner already on record as ``data``: same ID number (blind index), or same phone (blind index)
+    and name — with an ID number in ``data`` only a record that has none yet (it gets this one on upsert)."""
+    if sealed.id_number_hash and sealed.phone_hash and data.name:
+        found = _known_by_id_or_phone(sealed.id_number_hash, sealed.phone_hash, data.name)
+    elif sealed.id_number_hash:
         found = _known_petitioner(id_number_hash=sealed.id_number_hash)
     elif sealed.phone_hash and data.name:
         found = _known_petitioner(phone_hash=sealed.phone_hash, name=data.name)
@@ -180,6 +198,11 @@ def petitioner_upsert(
         if data.address and not existing.address_enc:
             existing.address_enc, existing.address_masked = row.address_enc, row.address_masked
             changed += ["address_enc", "address_masked"]
+        if row.id_number_hash and not existing.id_number_hash:
+            # Found by phone and name, first registered without an ID number: now it is known.
+            existing.id_number_enc, existing.id_number_hash = row.id_number_enc, row.id_number_hash
+            existing.id_number_masked = row.id_number_masked
+            changed += ["id_number_enc", "id_number_hash", "id_number_masked"]
         if changed:
             existing.save(update_fields=changed)
         return existing, False

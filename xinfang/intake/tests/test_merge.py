@@ -254,3 +254,17 @@ def test_unmerge_refusals(world, twice) -> None:
     with pytest.raises(PermissionDenied):
         petitioner_unmerge(duplicate_id=dup.pk, actor=world.users["hz_registrar"], reason="x")
     assert Petitioner.objects.get(pk=dup.pk).merged_into_id == keep.pk
+
+
+def test_an_id_card_brought_later_completes_the_record_instead_of_opening_a_second(world) -> None:
+    """First at the window without his ID card (phone and name), then with it: one record, now with the ID
+    number. A different ID number under the same phone and name is another person."""
+    first = _person_of(register(world, petitioners=[PHONE_ONLY]))
+    with_card = PetitionerInput(**{**PHONE_ONLY.__dict__, "id_number": ID})
+    second = _person_of(register(world, petitioners=[with_card]))
+    assert second.pk == first.pk
+    first.refresh_from_db()
+    assert first.id_number_hash and first.id_number_masked.startswith(ID[:3])
+    other = PetitionerInput(**{**PHONE_ONLY.__dict__, "id_number": id_number(903)})
+    assert _person_of(register(world, petitioners=[other])).pk != first.pk
+    assert _person_of(register(world, petitioners=[PHONE_ONLY])).pk == first.pk  # the oldest record
