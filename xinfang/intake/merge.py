@@ -34,10 +34,14 @@ from xinfang.audit.services import record_event
 from xinfang.cases.models import Matter
 from xinfang.cases.selectors import can_see_identity, visible_matters
 from xinfang.core.errors import PermissionDenied, ValidationFailed
+from xinfang.nlp.dedup.person import name_similarity
 
 from .models import ContactPetitioner, Petitioner
 
 MERGE_ROLES = ("registrar", "admin")
+#: Names at least this alike (``nlp.dedup.person.name_similarity``: one of two characters) are listed as
+#: possibly one person when they share a phone.
+SIMILAR_NAME = 0.5
 #: Identity a kept record takes over from the duplicate when it has none: (label, ciphertext, blind index,
 #: mask).
 _IDENTITY = (
@@ -175,44 +179,58 @@ class DuplicateGroup:
     )  # petitioner id → matter numbers, newest first
 
 
+def _phone_cluster(records: list[Petitioner]) -> tuple[str, list[Petitioner]] | None:
+    """Records sharing one phone that may be the oldest one's person: the same name, or a name one typo away
+    (name_similarity ≥ 0.5: 张三/张叁), and no ID number that contradicts the oldest's. Those that only repeat
+    the oldest's ID number are the ID-number group's already."""
+    oldest, rest = records[0], records[1:]
+    members = [oldest]
+    for p in rest:
+        if p.id_number_hash and oldest.id_number_hash and p.id_number_hash != oldest.id_number_hash:
+            continue  # two ID numbers: two people, whatever the phone says
+        if p.id_number_hash and p.id_number_hash == oldest.id_number_hash:
+            continue
+        if p.name == oldest.name or name_similarity(p.name, oldest.name) >= SIMILAR_NAME:
+            members.append(p)
+    if len(members) < 2:
+        return None
+    same = all(p.name == oldest.name for p in members)
+    return ("电话和姓名相同" if same else "电话相同、姓名相近"), members
+
+
 def petitioner_duplicates(actor: Any, *, limit: int = 100) -> list[DuplicateGroup]:
-    """Groups of records that the blind indexes say are one person — the same ID number, or (without one)
-    the same phone and name — among the petitioners of matters the actor may see; oldest record first, the
-    natural one to keep. Candidates for :func:`petitioner_merge`, not merged automatically: a shared phone
-    may be a family's. Four queries however many groups."""
+    """Groups of records that may be one person — the same ID number (blind index), or the same phone with
+    the same or a nearly same name and no contradicting ID number — among the petitioners of matters the
+    actor may see; oldest record first, the natural one to keep. Candidates for :func:`petitioner_merge`,
+    never merged automatically: a shared phone may be a family's. Four queries however many groups."""
     mine = Petitioner.objects.filter(
         merged_into__isnull=True, contacts__contact__matter__in=visible_matters(actor)
     )
-    same_id = (
-        mine.exclude(id_number_hash="")
-        .values("id_number_hash")
-        .annotate(n=Count("pk", distinct=True))
-        .filter(n__gt=1)
-        .values_list("id_number_hash", flat=True)
-        .order_by()[:limit]
-    )
-    same_phone = (
-        mine.filter(id_number_hash="")
-        .exclude(phone_hash="")
-        .values("phone_hash", "name")
-        .annotate(n=Count("pk", distinct=True))
-        .filter(n__gt=1)
-        .values_list("phone_hash", "name")
-        .order_by()[:limit]
-    )
-    ids, phones = list(same_id), set(same_phone)
+
+    def shared(column: str) -> list[str]:
+        return list(
+            mine.exclude(**{column: ""})
+            .values(column)
+            .annotate(n=Count("pk", distinct=True))
+            .filter(n__gt=1)
+            .values_list(column, flat=True)
+            .order_by()[:limit]
+        )
+
+    ids, phones = shared("id_number_hash"), shared("phone_hash")
     if not ids and not phones:
         return []
-    phone_q = Q()
-    for phone, name in phones:
-        phone_q |= Q(phone_hash=phone, name=name, id_number_hash="")
-    rows = mine.filter(Q(id_number_hash__in=ids) | phone_q).distinct().order_by("pk")
-    groups: dict[tuple[str, ...], DuplicateGroup] = {}
-    for p in rows:
-        key: tuple[str, ...] = (p.id_number_hash,) if p.id_number_hash else (p.phone_hash, p.name)
-        why = "证件号码相同" if p.id_number_hash else "电话和姓名相同"
-        groups.setdefault(key, DuplicateGroup(why, [])).people.append(p)
-    found = [g for g in groups.values() if len(g.people) > 1][:limit]
+    rows = list(mine.filter(Q(id_number_hash__in=ids) | Q(phone_hash__in=phones)).distinct().order_by("pk"))
+    found: list[DuplicateGroup] = []
+    for key in ids:
+        people = [p for p in rows if p.id_number_hash == key]
+        if len(people) > 1:
+            found.append(DuplicateGroup("证件号码相同", people))
+    for key in phones:
+        cluster = _phone_cluster([p for p in rows if p.phone_hash == key])
+        if cluster is not None:
+            found.append(DuplicateGroup(*cluster))
+    found = found[:limit]
     wanted = [p.pk for g in found for p in g.people]
     numbers = (
         ContactPetitioner.objects.filter(petitioner_id__in=wanted, contact__matter__in=visible_matters(actor))
@@ -222,11 +240,11 @@ def petitioner_duplicates(actor: Any, *, limit: int = 100) -> list[DuplicateGrou
     for g in found:
         for p in g.people:
             g.matters[p.pk] = []
-    by_person = {p.pk: g for g in found for p in g.people}
     for pk, number in numbers:
-        listed = by_person[pk].matters[pk]
-        if number not in listed:
-            listed.append(number)
+        for g in found:  # a record can be in an ID group and a phone group
+            listed = g.matters.get(pk)
+            if listed is not None and number not in listed:
+                listed.append(number)
     return found
 
 

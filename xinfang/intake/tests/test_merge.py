@@ -268,3 +268,22 @@ def test_an_id_card_brought_later_completes_the_record_instead_of_opening_a_seco
     other = PetitionerInput(**{**PHONE_ONLY.__dict__, "id_number": id_number(903)})
     assert _person_of(register(world, petitioners=[other])).pk != first.pk
     assert _person_of(register(world, petitioners=[PHONE_ONLY])).pk == first.pk  # the oldest record
+
+
+def test_shared_phone_groups_need_a_like_name_and_no_second_id_number(world) -> None:
+    """Records sharing a phone are listed with the oldest when the name is the same or one typo away (张三 /
+    张叁) and no ID number contradicts it — not a family member with another name, not a second ID number."""
+    oldest = _person_of(register(world, petitioners=[WITH_ID]))
+
+    def sharing(name: str, id_hash: str = "") -> Petitioner:
+        p = Petitioner.objects.create(name=name, phone_hash=oldest.phone_hash, id_number_hash=id_hash)
+        ContactPetitioner.objects.create(contact=register(world), petitioner=p)
+        return p
+
+    legacy = sharing("张三")  # the same name, no ID number (registered before the look-up found it)
+    typo = sharing("张叁")
+    sharing("李梅")  # his wife, on the family phone
+    sharing("张三", id_hash="another-id-number")  # a namesake with his own ID number
+    [group] = petitioner_duplicates(world.users["registrar"])
+    assert group.why == "电话相同、姓名相近"
+    assert [p.pk for p in group.people] == [oldest.pk, legacy.pk, typo.pk]
