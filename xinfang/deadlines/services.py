@@ -274,8 +274,7 @@ def load_holiday_file(
             replies = calendar_changed.send(
                 sender=CalendarDay, first=min(changed), last=max(changed), region_prefix=prefix, actor=actor
             )
-            for _receiver, moved in replies:
-                counts["clocks_moved"] += moved if isinstance(moved, int) else 0
+            counts["clocks_moved"] += _clocks_moved(replies)
     return counts
 
 
@@ -341,7 +340,9 @@ def clocks_recompute_past_calendar(*, actor: Any = None) -> int:
         replies = calendar_changed.send(
             sender=CalendarDay, first=known + dt.timedelta(days=1), last=last, region_prefix="", actor=actor
         )
-    total = 0
-    for _receiver, moved in replies:
-        total += moved if isinstance(moved, int) else 0
-    return total
+    return _clocks_moved(replies)
+
+
+def _clocks_moved(replies: list[tuple[Any, Any]]) -> int:
+    """How many due dates the receivers of ``calendar_changed`` moved (each answers with a count)."""
+    return sum(moved for _receiver, moved in replies if isinstance(moved, int))

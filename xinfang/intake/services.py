@@ -61,54 +61,62 @@ def _actor_unit(actor: Any) -> Unit:
 
 
 # The columns petitioner_upsert reads of a known petitioner (the rest stay deferred on the instance).
-_KNOWN = {"id", "kind", "name", "id_number_hash", "phone_enc", "phone_hash", "phone_masked", "address_enc"}
-_KNOWN.add("merged_into_id")
+_KNOWN = {
+    "id",
+    "kind",
+    "name",
+    "id_number_hash",
+    "phone_enc",
+    "phone_hash",
+    "phone_masked",
+    "address_enc",
+    "merged_into_id",
+}
 # In the model's field order: ``Model.from_db`` takes a partial row's values in that order.
 _KNOWN_COLUMNS = tuple(f.attname for f in Petitioner._meta.concrete_fields if f.attname in _KNOWN)
-#: A merged record points at the kept one (intake.merge); chains are short, the cap guards against a cycle.
-_MAX_MERGE_HOPS = 10
-_known_sql: dict[tuple[str, ...], str] = {}
+_known_sql: dict[str, str] = {}
 
 
-def _known_petitioner(**equal: str | int) -> Petitioner | None:
-    """``Petitioner.objects.filter(**equal).first()`` with the statement built once: every registration asks
-    this for each of its petitioners, and compiling the query cost more than running it."""
-    names = tuple(sorted(equal))
-    sql = _known_sql.get(names)
+def _known_row(key: str, where: Callable[[dict[str, str]], str], params: list[Any]) -> Petitioner | None:
+    """The first petitioner matching ``where`` (built from the quoted column names, once per ``key``), with
+    the ``_KNOWN_COLUMNS`` only: every registration asks this for each of its petitioners, and compiling the
+    query cost more than running it."""
+    sql = _known_sql.get(key)
     if sql is None:
         meta, qn = Petitioner._meta, connection.ops.quote_name
         column = {f.attname: qn(f.column) for f in meta.concrete_fields}
         columns = ", ".join(column[c] for c in _KNOWN_COLUMNS)
-        where = " AND ".join(f"{column[c]} = %s" for c in names)
         # Table and column names come from the model, values go as parameters.
-        sql = f"SELECT {columns} FROM {qn(meta.db_table)} WHERE {where} ORDER BY {qn(meta.pk.column)} LIMIT 1"  # noqa: S608
-        _known_sql[names] = sql
+        sql = f"SELECT {columns} FROM {qn(meta.db_table)} WHERE {where(column)} LIMIT 1"  # noqa: S608
+        _known_sql[key] = sql
     with connection.cursor() as cursor:
-        cursor.execute(sql, [equal[c] for c in names])
+        cursor.execute(sql, params)
         row = cursor.fetchone()
     return None if row is None else Petitioner.from_db(connection.alias, list(_KNOWN_COLUMNS), row)
 
 
-_by_id_or_phone_sql: list[str] = []
+def _known_petitioner(**equal: str | int) -> Petitioner | None:
+    """``Petitioner.objects.filter(**equal).order_by("pk").first()``, the statement built once."""
+    names = tuple(sorted(equal))
+
+    def where(column: dict[str, str]) -> str:
+        return " AND ".join(f"{column[c]} = %s" for c in names) + f" ORDER BY {column['id']}"
+
+    return _known_row("|".join(names), where, [equal[c] for c in names])
 
 
 def _known_by_id_or_phone(id_hash: str, phone_hash: str, name: str) -> Petitioner | None:
     """The record with this ID number — or, failing that, one with this phone and name and no ID number on
     record yet (the same person registered once without his ID card): one statement, the ID match first."""
-    if not _by_id_or_phone_sql:
-        meta, qn = Petitioner._meta, connection.ops.quote_name
-        column = {f.attname: qn(f.column) for f in meta.concrete_fields}
-        columns = ", ".join(column[c] for c in _KNOWN_COLUMNS)
-        idh, ph, nm, pk = (column[c] for c in ("id_number_hash", "phone_hash", "name", "id"))
-        # Table and column names come from the model, values go as parameters.
-        _by_id_or_phone_sql.append(
-            f"SELECT {columns} FROM {qn(meta.db_table)} WHERE {idh} = %s OR ({ph} = %s AND {nm} = %s AND "  # noqa: S608
-            f"{idh} = '') ORDER BY CASE WHEN {idh} = %s THEN 0 ELSE 1 END, {pk} LIMIT 1"
+
+    def where(column: dict[str, str]) -> str:
+        idh, ph, nm = column["id_number_hash"], column["phone_hash"], column["name"]
+        return (
+            f"{idh} = %s OR ({ph} = %s AND {nm} = %s AND {idh} = '') "
+            f"ORDER BY CASE WHEN {idh} = %s THEN 0 ELSE 1 END, {column['id']}"
         )
-    with connection.cursor() as cursor:
-        cursor.execute(_by_id_or_phone_sql[0], [id_hash, phone_hash, name, id_hash])
-        row = cursor.fetchone()
-    return None if row is None else Petitioner.from_db(connection.alias, list(_KNOWN_COLUMNS), row)
+
+    return _known_row("id-or-phone", where, [id_hash, phone_hash, name, id_hash])
 
 
 def petitioner_sealed(data: PetitionerInput) -> Petitioner:
@@ -139,9 +147,8 @@ def petitioner_known(*, data: PetitionerInput, sealed: Petitioner) -> Petitioner
         found = _known_petitioner(phone_hash=sealed.phone_hash, name=data.name)
     else:
         return None
-    for _ in range(_MAX_MERGE_HOPS):  # a record merged into another (信访人合并) stands for that one
-        if found is None or found.merged_into_id is None:
-            break
+    if found is not None and found.merged_into_id is not None:
+        # A record merged into another (信访人合并) stands for that one; merges keep every chain one hop.
         found = _known_petitioner(id=found.merged_into_id)
     return found
 
