@@ -8,7 +8,10 @@ shared/data).
 - ``dedup_pairs_hotspot.csv`` — the training pairs (325 sampled stratified by char-bigram TF-IDF cosine, 200
   drawn across the detector's score range and at random; see bench/README.md);
 - ``dedup_pairs_hotspot_check.csv`` — a check set drawn differently (see its ``note`` column and
-  bench/README.md); never used for fitting or for choosing the threshold.
+  bench/README.md); never used for fitting or for choosing the threshold;
+- ``dedup_pairs_hotspot_fresh.csv`` — 176 pairs drawn on 2026-12-04 after the verifiers were fitted (four
+  strata in its ``note`` column, one of them pairs the candidate generation did not propose) and labelled
+  blind; never used for fitting either.
 
 Reports:
 1. for the text-only verifier (the live look-up's) and the batch one (text + corpus neighbourhood): repeated
@@ -41,6 +44,7 @@ DATA = ROOT.parent / "shared" / "data" / "tipdm2020c"
 EVAL = ROOT / "xinfang" / "nlp" / "evalsets"
 PAIRS = EVAL / "dedup_pairs_hotspot.csv"
 CHECK = EVAL / "dedup_pairs_hotspot_check.csv"
+FRESH = EVAL / "dedup_pairs_hotspot_fresh.csv"
 VERIFIER = ROOT / "xinfang" / "nlp" / "dedup" / "verifier.json"  # text-only: the live look-up
 VERIFIER_BATCH = ROOT / "xinfang" / "nlp" / "dedup" / "verifier_batch.json"  # + neighbourhood: first stage
 VERIFIER_COLLECTIVE = ROOT / "xinfang" / "nlp" / "dedup" / "verifier_collective.json"  # + two_hop: the batch
@@ -229,10 +233,13 @@ def main() -> int:
     docs = [Doc(r["message_id"], r["title"], r["body"], _ts(r["time"]), r["user"]) for r in rows]
     pairs = load_pairs(PAIRS)
     check = load_pairs(CHECK) if CHECK.exists() else []
+    fresh = load_pairs(FRESH) if FRESH.exists() else []
     y = np.array([p["label"] == "same" for p in pairs])
     describe("training pairs", pairs)
     if check:
         describe("check pairs", check)
+    if fresh:
+        describe("fresh pairs", fresh)
 
     det = DuplicateDetector(window_days=None)
 
@@ -283,7 +290,8 @@ def main() -> int:
 
     found = det.find(docs, with_passages=False)
     flagged = {(p.id_a, p.id_b) for p in found} | {(p.id_b, p.id_a) for p in found}
-    for name, ps, note in (("training", pairs, "in-sample weights"), ("check", check, "out-of-sample")):
+    held_out = (("check", check, "out-of-sample"), ("fresh", fresh, "out-of-sample"))
+    for name, ps, note in (("training", pairs, "in-sample weights"), *held_out):
         if not ps:
             continue
         yy = np.array([p["label"] == "same" for p in ps])
@@ -294,10 +302,25 @@ def main() -> int:
             f"detector end-to-end on {name} pairs @ {threshold:.2f} ({note}): precision {p_:.3f} "
             f"recall {r_:.3f}; candidate recall {cand[yy].mean():.3f} ({int(cand[yy].sum())}/{int(yy.sum())})"
         )
-        if name == "check":
+        if name != "training":
             sc = np.array([s.score for s in det.score_pairs(docs, [(p["id_a"], p["id_b"]) for p in ps])])
             p_, r_ = pr(sc >= threshold, yy)
-            print(f"verifier alone on check pairs @ {threshold:.2f}: precision {p_:.3f} recall {r_:.3f}")
+            print(f"verifier alone on {name} pairs @ {threshold:.2f}: precision {p_:.3f} recall {r_:.3f}")
+            strata = sorted({p["note"].split(":")[0] for p in ps})
+            if name == "fresh" and len(strata) > 1:  # the fresh pairs' strata: where the flags and misses are
+                for s in strata:
+                    m = np.array([p["note"].split(":")[0] == s for p in ps])
+                    print(
+                        f"  stratum {s}: {int(m.sum())} pairs, {int((m & yy).sum())} same — flagged "
+                        f"{int((m & yy & pred).sum())} of them and {int((m & ~yy & pred).sum())} others; "
+                        f"proposed {int((m & yy & cand).sum())}"
+                    )
+    if check and fresh:  # both held-out files together (they were drawn differently; this is no population)
+        both = check + fresh
+        yy = np.array([p["label"] == "same" for p in both])
+        pred = np.array([(p["id_a"], p["id_b"]) in flagged for p in both])
+        p_, r_ = pr(pred, yy)
+        print(f"detector end-to-end on check + fresh pairs ({len(both)}): precision {p_:.3f} recall {r_:.3f}")
     print(f"({len(found)} pairs flagged among {len(docs)} messages; {len(cands)} candidate pairs scored)")
     if check:
         live_check(docs, check, text_threshold)

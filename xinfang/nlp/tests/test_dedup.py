@@ -299,3 +299,38 @@ def test_candidates_look_past_the_neighbourhood_cap_in_a_campaign() -> None:
     assert small._corpus(docs).near == wide._corpus(docs).near  # the features' neighbourhood is the same
     idx, sims = _nearest(wide._corpus(docs).x, 12)
     assert idx.shape == (24, 12) and (np.diff(sims, axis=1) <= 1e-7).all()  # most similar first
+
+
+def test_closure_pairs_join_the_texts_around_a_flagged_post() -> None:
+    from xinfang.nlp.dedup.detector import closure_pairs
+
+    strong = [(0, 1), (1, 2), (3, 4), (1, 5)]
+    assert closure_pairs(strong, {(0, 2)}) == {(0, 5), (2, 5)}  # around post 1; (0, 2) is a candidate already
+    assert closure_pairs([], set()) == set()
+
+
+def test_posts_beyond_each_others_neighbours_are_proposed_through_a_third() -> None:
+    """With each text's single nearest neighbour as the only candidate, two posts that are each nearest to a
+    third but not to each other are still scored (and found) through it, once its edges are flagged."""
+    import dataclasses
+
+    from xinfang.nlp.dedup.detector import batch_verifier
+
+    docs = [
+        Doc("a", "丽发新城搅拌站", "丽发新城小区旁边的搅拌站粉尘太大，窗户都不敢开，请环保部门查处。", 0.0),
+        Doc("b", "丽发新城搅拌站", "丽发新城小区旁边的搅拌站粉尘太大，夜里还在生产，噪音吵得睡不着觉。", 1.0),
+        Doc("c", "搅拌站噪音", "夜里还在生产，噪音吵得孩子睡不着觉，运输车掉落泥土，道路脏乱。", 2.0),
+    ]
+    options = dict(neighbours=1, candidate_neighbours=1, min_cosine=0.0, min_term_cosine=0.0, threshold=0.0)
+    nothing = dataclasses.replace(batch_verifier(), threshold=1.01)  # no edge is flagged
+    det = DuplicateDetector(**options, verifier=nothing)  # type: ignore[arg-type]
+    assert ("a", "c") not in det.candidate_pairs(docs)
+    everything = dataclasses.replace(batch_verifier(), threshold=0.0)  # every edge is flagged
+    det = DuplicateDetector(**options, verifier=everything)  # type: ignore[arg-type]
+    c = det._corpus(docs)
+    assert (0, 2) not in det._candidates(c)  # nobody's nearest: the neighbour lists never propose it
+    assert ("a", "c") in det.candidate_pairs(docs)
+    found = {(p.id_a, p.id_b) for p in det.find(docs, with_passages=False)}
+    assert found == {("a", "b"), ("a", "c"), ("b", "c")}
+    [ac] = det.score_pairs(docs, [("a", "c")])
+    assert ac.features["two_hop"] > 0.0  # the path a–b–c is what proposed it
