@@ -7,11 +7,11 @@ shared/data).
 "Same matter" vs (related + different). Pair files in xinfang/nlp/evalsets/:
 - ``dedup_pairs_hotspot.csv`` — the training pairs (325 sampled stratified by char-bigram TF-IDF cosine, 200
   drawn across the detector's score range and at random; see bench/README.md);
+- ``dedup_pairs_hotspot_fresh.csv`` — 176 more training pairs, drawn on 2026-12-04 in four strata (``note``
+  column; one of them pairs the candidate generation did not propose) and labelled blind; measured out of
+  sample before they were added (bench/README.md);
 - ``dedup_pairs_hotspot_check.csv`` — a check set drawn differently (see its ``note`` column and
-  bench/README.md); never used for fitting or for choosing the threshold;
-- ``dedup_pairs_hotspot_fresh.csv`` — 176 pairs drawn on 2026-12-04 after the verifiers were fitted (four
-  strata in its ``note`` column, one of them pairs the candidate generation did not propose) and labelled
-  blind; never used for fitting either.
+  bench/README.md); never used for fitting or for choosing the threshold.
 
 Reports:
 1. for the text-only verifier (the live look-up's) and the batch one (text + corpus neighbourhood): repeated
@@ -43,8 +43,9 @@ sys.path.insert(0, str(ROOT))
 DATA = ROOT.parent / "shared" / "data" / "tipdm2020c"
 EVAL = ROOT / "xinfang" / "nlp" / "evalsets"
 PAIRS = EVAL / "dedup_pairs_hotspot.csv"
-CHECK = EVAL / "dedup_pairs_hotspot_check.csv"
 FRESH = EVAL / "dedup_pairs_hotspot_fresh.csv"
+TRAINING = (PAIRS, FRESH)  # fitted on together
+CHECK = EVAL / "dedup_pairs_hotspot_check.csv"
 VERIFIER = ROOT / "xinfang" / "nlp" / "dedup" / "verifier.json"  # text-only: the live look-up
 VERIFIER_BATCH = ROOT / "xinfang" / "nlp" / "dedup" / "verifier_batch.json"  # + neighbourhood: first stage
 VERIFIER_COLLECTIVE = ROOT / "xinfang" / "nlp" / "dedup" / "verifier_collective.json"  # + two_hop: the batch
@@ -194,7 +195,7 @@ def fit(path: Path, names: tuple[str, ...], f: np.ndarray, y: np.ndarray, n_pair
         "coef": [round(float(v), 6) for v in lr.coef_[0]],
         "bias": round(float(lr.intercept_[0]), 6),
         "threshold": threshold,
-        "fitted_on": f"{PAIRS.name} ({n_pairs} pairs, {int(y.sum())} same)",
+        "fitted_on": f"{' + '.join(t.name for t in TRAINING)} ({n_pairs} pairs, {int(y.sum())} same)",
         "model": f"StandardScaler + LogisticRegression(C={C}), sklearn",
         "threshold_rule": f"lowest t with pooled out-of-fold precision ≥ {TARGET_P} ({REPEATS}× 5-fold)",
         "cv": {
@@ -231,15 +232,15 @@ def main() -> int:
     with (DATA / "hotspot_messages.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     docs = [Doc(r["message_id"], r["title"], r["body"], _ts(r["time"]), r["user"]) for r in rows]
-    pairs = load_pairs(PAIRS)
+    parts = [(t.name, load_pairs(t)) for t in TRAINING]
+    pairs = [p for _, ps in parts for p in ps]
     check = load_pairs(CHECK) if CHECK.exists() else []
-    fresh = load_pairs(FRESH) if FRESH.exists() else []
     y = np.array([p["label"] == "same" for p in pairs])
+    for name, ps in parts:
+        describe(f"training pairs {name}", ps)
     describe("training pairs", pairs)
     if check:
         describe("check pairs", check)
-    if fresh:
-        describe("fresh pairs", fresh)
 
     det = DuplicateDetector(window_days=None)
 
@@ -290,8 +291,7 @@ def main() -> int:
 
     found = det.find(docs, with_passages=False)
     flagged = {(p.id_a, p.id_b) for p in found} | {(p.id_b, p.id_a) for p in found}
-    held_out = (("check", check, "out-of-sample"), ("fresh", fresh, "out-of-sample"))
-    for name, ps, note in (("training", pairs, "in-sample weights"), *held_out):
+    for name, ps, note in (("training", pairs, "in-sample weights"), ("check", check, "out-of-sample")):
         if not ps:
             continue
         yy = np.array([p["label"] == "same" for p in ps])
@@ -302,25 +302,10 @@ def main() -> int:
             f"detector end-to-end on {name} pairs @ {threshold:.2f} ({note}): precision {p_:.3f} "
             f"recall {r_:.3f}; candidate recall {cand[yy].mean():.3f} ({int(cand[yy].sum())}/{int(yy.sum())})"
         )
-        if name != "training":
+        if name == "check":
             sc = np.array([s.score for s in det.score_pairs(docs, [(p["id_a"], p["id_b"]) for p in ps])])
             p_, r_ = pr(sc >= threshold, yy)
-            print(f"verifier alone on {name} pairs @ {threshold:.2f}: precision {p_:.3f} recall {r_:.3f}")
-            strata = sorted({p["note"].split(":")[0] for p in ps})
-            if name == "fresh" and len(strata) > 1:  # the fresh pairs' strata: where the flags and misses are
-                for s in strata:
-                    m = np.array([p["note"].split(":")[0] == s for p in ps])
-                    print(
-                        f"  stratum {s}: {int(m.sum())} pairs, {int((m & yy).sum())} same — flagged "
-                        f"{int((m & yy & pred).sum())} of them and {int((m & ~yy & pred).sum())} others; "
-                        f"proposed {int((m & yy & cand).sum())}"
-                    )
-    if check and fresh:  # both held-out files together (they were drawn differently; this is no population)
-        both = check + fresh
-        yy = np.array([p["label"] == "same" for p in both])
-        pred = np.array([(p["id_a"], p["id_b"]) in flagged for p in both])
-        p_, r_ = pr(pred, yy)
-        print(f"detector end-to-end on check + fresh pairs ({len(both)}): precision {p_:.3f} recall {r_:.3f}")
+            print(f"verifier alone on check pairs @ {threshold:.2f}: precision {p_:.3f} recall {r_:.3f}")
     print(f"({len(found)} pairs flagged among {len(docs)} messages; {len(cands)} candidate pairs scored)")
     if check:
         live_check(docs, check, text_threshold)
