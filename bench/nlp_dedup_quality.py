@@ -11,7 +11,8 @@ shared/data).
   column; one of them pairs the candidate generation did not propose) and labelled blind; measured out of
   sample before they were added (bench/README.md);
 - ``dedup_pairs_hotspot_check.csv`` — a check set drawn differently (see its ``note`` column and
-  bench/README.md); never used for fitting or for choosing the threshold.
+  bench/README.md); never used for fitting or for choosing the threshold; ``…_check2.csv``, 119 more drawn the
+  same way from the refitted detector (2026-12-04), neither.
 
 Reports:
 1. for the text-only verifier (the live look-up's) and the batch one (text + corpus neighbourhood): repeated
@@ -46,6 +47,7 @@ PAIRS = EVAL / "dedup_pairs_hotspot.csv"
 FRESH = EVAL / "dedup_pairs_hotspot_fresh.csv"
 TRAINING = (PAIRS, FRESH)  # fitted on together
 CHECK = EVAL / "dedup_pairs_hotspot_check.csv"
+CHECK2 = EVAL / "dedup_pairs_hotspot_check2.csv"  # drawn the same way after the 701-pair refit (2026-12-04)
 VERIFIER = ROOT / "xinfang" / "nlp" / "dedup" / "verifier.json"  # text-only: the live look-up
 VERIFIER_BATCH = ROOT / "xinfang" / "nlp" / "dedup" / "verifier_batch.json"  # + neighbourhood: first stage
 VERIFIER_COLLECTIVE = ROOT / "xinfang" / "nlp" / "dedup" / "verifier_collective.json"  # + two_hop: the batch
@@ -235,12 +237,15 @@ def main() -> int:
     parts = [(t.name, load_pairs(t)) for t in TRAINING]
     pairs = [p for _, ps in parts for p in ps]
     check = load_pairs(CHECK) if CHECK.exists() else []
+    check2 = load_pairs(CHECK2) if CHECK2.exists() else []
     y = np.array([p["label"] == "same" for p in pairs])
     for name, ps in parts:
         describe(f"training pairs {name}", ps)
     describe("training pairs", pairs)
     if check:
         describe("check pairs", check)
+    if check2:
+        describe("check2 pairs", check2)
 
     det = DuplicateDetector(window_days=None)
 
@@ -291,7 +296,11 @@ def main() -> int:
 
     found = det.find(docs, with_passages=False)
     flagged = {(p.id_a, p.id_b) for p in found} | {(p.id_b, p.id_a) for p in found}
-    for name, ps, note in (("training", pairs, "in-sample weights"), ("check", check, "out-of-sample")):
+    held_out = (("check", check), ("check2", check2))
+    for name, ps, note in (
+        ("training", pairs, "in-sample weights"),
+        *((n, h, "out-of-sample") for n, h in held_out),
+    ):
         if not ps:
             continue
         yy = np.array([p["label"] == "same" for p in ps])
@@ -302,13 +311,22 @@ def main() -> int:
             f"detector end-to-end on {name} pairs @ {threshold:.2f} ({note}): precision {p_:.3f} "
             f"recall {r_:.3f}; candidate recall {cand[yy].mean():.3f} ({int(cand[yy].sum())}/{int(yy.sum())})"
         )
-        if name == "check":
+        if name != "training":
             sc = np.array([s.score for s in det.score_pairs(docs, [(p["id_a"], p["id_b"]) for p in ps])])
             p_, r_ = pr(sc >= threshold, yy)
-            print(f"verifier alone on check pairs @ {threshold:.2f}: precision {p_:.3f} recall {r_:.3f}")
+            print(f"verifier alone on {name} pairs @ {threshold:.2f}: precision {p_:.3f} recall {r_:.3f}")
+            # The strata sit on either side of the threshold (A flags, B just below): P/R over the whole
+            # file is no population figure, the per-stratum counts are.
+            for st in sorted({p["note"].split(":")[0] for p in ps}):
+                m = np.array([p["note"].split(":")[0] == st for p in ps])
+                print(
+                    f"  stratum {st}: {int(m.sum())} pairs, {int((m & yy).sum())} same; flagged "
+                    f"{int((m & yy & pred).sum())} same and {int((m & ~yy & pred).sum())} others"
+                )
     print(f"({len(found)} pairs flagged among {len(docs)} messages; {len(cands)} candidate pairs scored)")
-    if check:
-        live_check(docs, check, text_threshold)
+    for name, ps in held_out:
+        if ps:
+            live_check(docs, ps, text_threshold, name)
 
     sig = {d.id: minhash.signature(f"{d.title}\n{d.body}") for d in docs}
     est = np.array([minhash.estimate_jaccard(sig[p["id_a"]], sig[p["id_b"]]) for p in pairs])
@@ -324,8 +342,8 @@ def main() -> int:
     return 0
 
 
-def live_check(docs: list, check: list[dict[str, str]], threshold: float) -> None:  # type: ignore[type-arg]
-    """The live 登记 path (xinfang.nlp.dedup.live: hashed statistics, stored profiles) on the check pairs."""
+def live_check(docs: list, check: list[dict[str, str]], threshold: float, name: str) -> None:  # type: ignore[type-arg]
+    """The live 登记 path (xinfang.nlp.dedup.live: hashed statistics, stored profiles) on held-out pairs."""
     from xinfang.nlp.dedup import live, minhash
 
     rows = [(k + 1, int(d.time or 0), d.title, f"{d.title}\n{d.body}") for k, d in enumerate(docs)]
@@ -351,7 +369,7 @@ def live_check(docs: list, check: list[dict[str, str]], threshold: float) -> Non
     sc, yy, cf = np.array(scores), np.array(labels), np.array(conflicts)
     p_, r_ = pr(sc >= threshold, yy)
     print(
-        f"live 登记 path (hashed stats, stored profiles) on check pairs @ {threshold:.2f}: "
+        f"live 登记 path (hashed stats, stored profiles) on {name} pairs @ {threshold:.2f}: "
         f"precision {p_:.3f} recall {r_:.3f}"
     )
     # What moving flagged pairs whose texts name different places or bodies to "possibly related" would do
@@ -366,7 +384,7 @@ def live_check(docs: list, check: list[dict[str, str]], threshold: float) -> Non
     low = threshold - NEAR_MARGIN
     p_, r_ = pr(sc >= low, yy)
     print(
-        f"shown to the registrar on check pairs (flag, or 'possibly related' ≥ {low:.2f}): "
+        f"shown to the registrar on {name} pairs (flag, or 'possibly related' ≥ {low:.2f}): "
         f"{int((sc >= low)[yy].sum())}/{int(yy.sum())} same pairs (recall {r_:.3f}), "
         f"{p_:.3f} of the shown pairs are the same matter"
     )

@@ -50,6 +50,11 @@ def cut(text: str, *, hmm: bool = True) -> list[str]:
     return [w for w in _load().lcut(text, HMM=hmm) if w.strip()]
 
 
+def is_noise(word: str) -> bool:
+    """Punctuation, a bare number or a single Latin letter: no content."""
+    return bool(_NOISE_RE.fullmatch(word))
+
+
 def content_words(text: str, *, hmm: bool = True) -> list[str]:
     """Tokens minus stop words, punctuation, bare numbers and single Latin letters."""
     stop = stopwords()

@@ -4,9 +4,10 @@ Candidates come from an in-process MinHash-LSH index over every contact's text (
 ``smart_train`` has written the deployment's term statistics (``var/models/dedup.terms``), from the postings
 of each contact's rarest jieba words (the same 小区 or company told in other words). Both indexes are
 refreshed incrementally from the database. Candidates the registrar may not see are dropped, the rest scored
-by the 11-feature verifier of :mod:`xinfang.nlp.dedup.detector` at its threshold: the cross-validated one it
-ships with, or the one ``smart_train`` tuned from the registrars' verdicts (``engine.duplicate_threshold``).
-Candidates just below it are returned too, marked ``near``, so the registrar sees them as "possibly related".
+by the 13-feature text verifier of :mod:`xinfang.nlp.dedup.detector` at its threshold: the cross-validated
+one it ships with, or the one ``smart_train`` tuned from the registrars' verdicts
+(``engine.duplicate_threshold``). Candidates just below it are returned too, marked ``near``, so the
+registrar sees them as "possibly related".
 
 Without term statistics (never trained, unreadable file) the look-up degrades to the LSH candidates and
 exact overlap (``XINFANG_DUPLICATE_MIN_SCORE``): registration never depends on a model file.

@@ -45,7 +45,8 @@ POSTING_WORDS = 8
 MAX_COUNT = 127
 OBJECT_BIT = 128
 #: Version of the stored profile layout (files of another version are refused: retrain with smart_train).
-PROFILE_FORMAT = 2
+#: 3: the words include names rejoined before a one-char suffix (``terms.suffixed_names``).
+PROFILE_FORMAT = 3
 _MASK = (1 << HASH_BITS) - 1
 _GOLD = np.uint64(0x9E3779B97F4A7C15)
 

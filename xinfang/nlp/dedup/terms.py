@@ -80,10 +80,40 @@ def object_overlap(
 
 def words(text: str, max_chars: int = BODY_CHARS) -> list[str]:
     """Content words of ≥ 2 chars (single chars and stop words carry no identity), plus the names jieba cut
-    in two (丽发|新城 → 丽发新城): see :func:`compounds`."""
+    in two (丽发|新城 → 丽发新城): see :func:`compounds`, and the names it cut before a one-char suffix
+    (辉煌|国际|城, 魅力|之|城): :func:`suffixed_names`."""
     norm = normalize(text[:max_chars], allow_empty=True).text
-    ws = [w for w in segment.content_words(norm) if len(w) >= 2]
-    return ws + compounds(ws)
+    tokens = segment.cut(norm)
+    stop = segment.stopwords()
+    ws = [w for w in tokens if len(w) >= 2 and w not in stop and not segment.is_noise(w)]
+    return ws + compounds(ws) + suffixed_names(tokens)
+
+
+#: One-char suffixes (of ``OBJECT_SUFFIXES``) that jieba leaves on their own after a name it does not know.
+_ONE_CHAR_SUFFIXES = frozenset(w for w in OBJECT_SUFFIXES if len(w) == 1)
+_HAN_RE = re.compile(r"[\u4e00-\u9fff]+")
+
+
+def suffixed_names(tokens: Sequence[str]) -> list[str]:
+    """Names rejoined from the one or two Chinese words before a lone one-char place suffix: 辉煌|国际|城 →
+    国际城, 辉煌国际城; 魅力|之|城 → 之城, 魅力之城 (the stop word 之 is part of the name). A region prefix
+    (区丽发) loses its first char as in :func:`compounds`."""
+    out = []
+    for k, w in enumerate(tokens):
+        if w not in _ONE_CHAR_SUFFIXES or k == 0:
+            continue
+        name = w
+        for prev in (tokens[k - 1], tokens[k - 2] if k >= 2 else ""):
+            if not prev or not _HAN_RE.fullmatch(prev) or prev in _ONE_CHAR_SUFFIXES:
+                break
+            if len(prev) == 3 and prev[0] in "省市区县镇乡":
+                prev = prev[1:]
+            elif len(prev) == 1 and prev in "省市区县镇乡":
+                break
+            name = prev + name
+            if len(name) >= 3:
+                out.append(name)
+    return out
 
 
 #: Short place-kind words that jieba splits off a name it does not know (丽发|新城, 科教|新村, 宏润|华府).

@@ -334,3 +334,17 @@ def test_posts_beyond_each_others_neighbours_are_proposed_through_a_third() -> N
     assert found == {("a", "b"), ("a", "c"), ("b", "c")}
     [ac] = det.score_pairs(docs, [("a", "c")])
     assert ac.features["two_hop"] > 0.0  # the path a–b–c is what proposed it
+
+
+def test_names_cut_before_a_one_char_suffix_are_rejoined() -> None:
+    """jieba cuts names it does not know before a lone 城/苑/组, and single chars are dropped from the words:
+    the rejoined name is what two texts about the same estate share."""
+    from xinfang.nlp.dedup.terms import is_object_word, suffixed_names, words
+
+    assert suffixed_names(["辉煌", "国际", "城", "二期"]) == ["国际城", "辉煌国际城"]
+    assert suffixed_names(["魅力", "之", "城", "小区"]) == ["魅力之城"]  # 之城 alone is too short
+    assert suffixed_names(["区丽发", "城"]) == ["丽发城"]  # a region prefix loses its first char
+    assert suffixed_names(["A", "市", "城"]) == [] and suffixed_names(["城"]) == []
+    a, b = words("A市辉煌国际城二期商铺非法营业"), words("辉煌国际城二期物业提供虚假场地证明")
+    shared = {w for w in set(a) & set(b) if is_object_word(w)}
+    assert "辉煌国际城" in shared
