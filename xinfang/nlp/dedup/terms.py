@@ -96,8 +96,8 @@ _HAN_RE = re.compile(r"[\u4e00-\u9fff]+")
 
 def suffixed_names(tokens: Sequence[str]) -> list[str]:
     """Names rejoined from the one or two Chinese words before a lone one-char place suffix: 辉煌|国际|城 →
-    国际城, 辉煌国际城; 魅力|之|城 → 之城, 魅力之城 (the stop word 之 is part of the name). A region prefix
-    (区丽发) loses its first char as in :func:`compounds`."""
+    国际城, 辉煌国际城; 魅力|之|城 → 魅力之城 (the stop word 之 is part of the name; two-char names are too
+    short to be objects). A region prefix (区丽发) is dropped as in :func:`compounds`."""
     out = []
     for k, w in enumerate(tokens):
         if w not in _ONE_CHAR_SUFFIXES or k == 0:
@@ -106,11 +106,9 @@ def suffixed_names(tokens: Sequence[str]) -> list[str]:
         for prev in (tokens[k - 1], tokens[k - 2] if k >= 2 else ""):
             if not prev or not _HAN_RE.fullmatch(prev) or prev in _ONE_CHAR_SUFFIXES:
                 break
-            if len(prev) == 3 and prev[0] in "省市区县镇乡":
-                prev = prev[1:]
-            elif len(prev) == 1 and prev in "省市区县镇乡":
+            if len(prev) == 1 and prev in _REGION_CHARS:  # A | 市 | 城: no name
                 break
-            name = prev + name
+            name = _without_region_prefix(prev) + name
             if len(name) >= 3:
                 out.append(name)
     return out
@@ -126,12 +124,19 @@ NAME_TAILS = frozenset(_TAILS.split())
 NAME_HEAD_MAX_FREQ = 500
 
 
+_REGION_CHARS = "省市区县镇乡"
+
+
+def _without_region_prefix(word: str) -> str:
+    """ "A2区丽发新城" is cut A2 | 区丽发 | 新城: the division's last char is no part of the name."""
+    return word[1:] if len(word) == 3 and word[0] in _REGION_CHARS else word
+
+
 def compounds(ws: Sequence[str]) -> list[str]:
     """Object names rejoined from two adjacent words: an uncommon word of 2–3 chars, then a name tail."""
     out = []
     for prev, w in itertools.pairwise(ws):
-        if len(prev) == 3 and prev[0] in "省市区县镇乡":  # "A2区丽发新城" is cut A2 | 区丽发 | 新城
-            prev = prev[1:]
+        prev = _without_region_prefix(prev)
         if (
             w in NAME_TAILS
             and 2 <= len(prev) <= 3
