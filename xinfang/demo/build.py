@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 from typing import Any
@@ -82,7 +83,7 @@ def build_organisation() -> dict[str, Any]:
     return {"regions": regions, "units": units, "users": users}
 
 
-def _contact(rng: random.Random, region_code: str, when: dt.datetime, attach_to: str = "") -> ContactInput:
+def _contact(rng: random.Random, region_code: str, when: dt.datetime) -> ContactInput:
     kind = rng.random()
     category = rng.choice(list(texts.TEMPLATES))
     matter_type, is_lit, accused = MatterType.PETITION, False, None
@@ -136,7 +137,27 @@ def _contact(rng: random.Random, region_code: str, when: dt.datetime, attach_to:
         headcount=len(people) * (3 if group else 1),
         accused_unit_id=accused.pk if accused else None,
         is_litigation=is_lit,
-        attach_to=attach_to,
+    )
+
+
+def _follow_up(
+    rng: random.Random, number: str, first: ContactInput, *, when: dt.datetime, now: dt.datetime
+) -> ContactInput:
+    """A repeat petition (重复信访) as people make them: the same petitioners about the same matter, some days
+    after the first contact, saying it is still unsolved — attached to that matter."""
+    assert first.received_at is not None
+    earliest = first.received_at + dt.timedelta(days=1)
+    channel = rng.choice([Channel.LETTER, Channel.VISIT, Channel.ONLINE, Channel.PHONE, Channel.HOTLINE])
+    return dataclasses.replace(
+        first,
+        channel=channel,
+        title="再次反映：" + first.title.removeprefix("建议："),
+        facts=first.facts + rng.choice(texts.FOLLOW_UPS),
+        received_at=min(max(when, earliest), now),
+        is_oral=channel == Channel.VISIT,
+        oral_record="来访人再次反映原问题，记录如上，经本人确认无误。" if channel == Channel.VISIT else "",
+        attach_to=number,
+        errors=[],
     )
 
 
@@ -149,11 +170,13 @@ def build_petitions(world: dict[str, Any], *, count: int, seed: int = 20261122) 
     streets = [code for code in world["regions"] if code.startswith("440305") and len(code) == 9]
     now = timezone.now()
     stats = {"registered": 0, "repeat": 0, "routed": 0, "accepted": 0, "objected": 0, "returned": 0}
-    numbers: list[str] = []
+    firsts: dict[str, ContactInput] = {}  # matter number → its first contact, for the repeat petitions
     for _ in range(count):
         when = now - dt.timedelta(days=rng.uniform(0, 40), minutes=rng.randint(0, 600))
-        attach = rng.choice(numbers) if numbers and rng.random() < 0.1 else ""
-        data = _contact(rng, rng.choice([*streets, "440305", "440304001", "440303001"]), when, attach)
+        if firsts and rng.random() < 0.1:
+            data = _follow_up(rng, *rng.choice(list(firsts.items())), when=when, now=now)
+        else:
+            data = _contact(rng, rng.choice([*streets, "440305", "440304001", "440303001"]), when)
         try:
             contact = contact_register(data=data, actor=registrar)
         except ServiceError:
@@ -163,7 +186,7 @@ def build_petitions(world: dict[str, Any], *, count: int, seed: int = 20261122) 
             continue
         stats["registered"] += 1
         matter = contact.matter
-        numbers.append(matter.number)
+        firsts[matter.number] = data
         fate = rng.random()
         if fate < 0.25:
             continue  # stays 待分流 (older ones run overdue on the 15-day routing clock)

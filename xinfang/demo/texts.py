@@ -149,6 +149,14 @@ TEMPLATES: dict[str, list[tuple[str, str, str, str]]] = {
     ],
 }
 
+#: What a petitioner adds when coming back about the same matter (a repeat petition, 重复信访).
+FOLLOW_UPS = [
+    "上次反映后至今没有得到解决，请尽快处理。",
+    "已经反映过一次，情况没有任何改善。",
+    "前期反映的问题仍然存在，希望有关部门重视。",
+    "问题拖了这么久还没解决，请给个明确答复。",
+]
+
 ACCUSATIONS = [
     (
         "反映{unit}工作人员收受好处费",

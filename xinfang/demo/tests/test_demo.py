@@ -29,6 +29,22 @@ def test_demo_builds_a_living_system_and_skips_when_not_empty() -> None:
     assert person is not None and not person.id_number_enc.isdigit()
     # Template slots read as Chinese: no "荔林小区小区".
     assert not Contact.objects.filter(title__contains="小区小区").exists()
+    # A repeat petition is the same people about the same matter again, not another topic under its number.
+    repeats = Contact.objects.filter(ordinal__gt=1, title__startswith="再次反映：").select_related("matter")
+    assert repeats.exists()
+    for repeat in repeats:
+        first = repeat.matter.contacts.get(ordinal=1)
+        assert first.title.removeprefix("建议：") in repeat.title and repeat.facts.startswith(first.facts)
+        assert set(repeat.parties.values_list("petitioner", flat=True)) == set(
+            first.parties.values_list("petitioner", flat=True)
+        )
+        assert repeat.received_at > first.received_at
+    assert (
+        not Contact.objects.filter(ordinal__gt=1)
+        .exclude(title__startswith="再次反映：")
+        .exclude(matter__status=MatterStatus.FINAL)
+        .exists()
+    )
 
     again = io.StringIO()
     call_command("demo", "--if-empty", stdout=again)
