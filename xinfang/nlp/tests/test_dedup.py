@@ -304,9 +304,10 @@ def test_candidates_look_past_the_neighbourhood_cap_in_a_campaign() -> None:
 def test_closure_pairs_join_the_texts_around_a_flagged_post() -> None:
     from xinfang.nlp.dedup.detector import closure_pairs
 
-    strong = [(0, 1), (1, 2), (3, 4), (1, 5)]
+    strong = {(0, 1): 0.9, (1, 2): 0.8, (3, 4): 0.9, (1, 5): 0.7}
     assert closure_pairs(strong, {(0, 2)}) == {(0, 5), (2, 5)}  # around post 1; (0, 2) is a candidate already
-    assert closure_pairs([], set()) == set()
+    assert closure_pairs(strong, set(), per_text=2) == {(0, 2)}  # post 1's two best: 0 and 2
+    assert closure_pairs({}, set()) == set()
 
 
 def test_posts_beyond_each_others_neighbours_are_proposed_through_a_third() -> None:
