@@ -20,9 +20,9 @@ Reports:
    inner cross-validation of those 4/5 (P ≥ 0.90, highest recall), so no test pair influences its own
    decision; plus CV P/R at the shipped threshold;
 2. the shipped detector end to end (candidate generation + score ≥ THRESHOLD) — in-sample for the training
-   pairs (its weights were fitted on them), out-of-sample for the check pairs;
+   pairs (its weights were fitted on them), out-of-sample for both check files, with their strata;
 3. candidate recall (how many "same" pairs the candidate generation proposes at all);
-4. the live 登记 path (hashed statistics, stored profiles) on the check pairs, and what the form shows;
+4. the live 登记 path (hashed statistics, stored profiles) on both check files, and what the form shows;
 5. single-feature baselines (exact Jaccard, containment, MinHash estimate).
 The class mix of the pair files is not the population's (they over-sample similar pairs), so precision here
 is precision on hard cases, not the share of correct flags in production.
