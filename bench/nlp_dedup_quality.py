@@ -128,12 +128,16 @@ class Collective:
         self.queries = [(node(p["id_a"]), node(p["id_b"])) for p in pairs]
 
     def features(self, f: np.ndarray, y: np.ndarray, fit_on: np.ndarray, seed: int = 7) -> np.ndarray:
+        """``f`` and ``two_hop``; a pair no third text joins gets the mean ``two_hop`` of the fitting pairs
+        that have a path (``self.no_path``, stored with the weights): no path is no evidence either way."""
         from xinfang.nlp.dedup.detector import two_hop
 
         prob = _model().fit(f[fit_on], y[fit_on]).predict_proba(self.graph_f)[:, 1]
         own = self.edge_of[fit_on]
         prob[own[own >= 0]] = oof(f[fit_on], y[fit_on], seed)[own >= 0]
-        return np.hstack([f, two_hop(self.edges, prob, self.queries)[:, None]])
+        hop = two_hop(self.edges, prob, self.queries)
+        self.no_path = float(hop[fit_on][hop[fit_on] > 0].mean())
+        return np.hstack([f, np.where(hop > 0, hop, self.no_path)[:, None]])
 
 
 def nested_cv_collective(coll: Collective, f: np.ndarray, y: np.ndarray, seed: int) -> np.ndarray:
@@ -182,7 +186,9 @@ def report_cv(f: np.ndarray, y: np.ndarray, threshold: float) -> None:
     )
 
 
-def fit(path: Path, names: tuple[str, ...], f: np.ndarray, y: np.ndarray, n_pairs: int) -> None:
+def fit(
+    path: Path, names: tuple[str, ...], f: np.ndarray, y: np.ndarray, n_pairs: int, **extra: float
+) -> None:
     """Fit the logistic verifier on all training pairs; the threshold from pooled out-of-fold scores."""
     probs = [oof(f, y, seed) for seed in range(REPEATS)]
     threshold = pick_threshold(np.concatenate(probs), np.tile(y, REPEATS))
@@ -205,6 +211,7 @@ def fit(path: Path, names: tuple[str, ...], f: np.ndarray, y: np.ndarray, n_pair
             "recall": round(float(np.mean([c[1] for c in cv])), 3),
         },
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        **{k: round(v, 6) for k, v in extra.items()},
     }
     path.write_text(json.dumps(spec, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"wrote {path.relative_to(ROOT)}: threshold {threshold:.2f}, CV at it {spec['cv']}")
@@ -261,7 +268,8 @@ def main() -> int:
         for path, names, ff in ((VERIFIER_BATCH, BATCH_FEATURES, f), (VERIFIER, FEATURES, f_text)):
             fit(path, names, ff, y, len(pairs))
         # The second stage on first-stage probabilities of the stage just fitted (out-of-fold for its pairs).
-        fit(VERIFIER_COLLECTIVE, COLLECTIVE_FEATURES, coll.features(f, y, np.arange(len(y))), y, len(pairs))
+        g = coll.features(f, y, np.arange(len(y)))
+        fit(VERIFIER_COLLECTIVE, COLLECTIVE_FEATURES, g, y, len(pairs), no_path_two_hop=coll.no_path)
         det_mod.default_verifier.cache_clear()
         det_mod.batch_verifier.cache_clear()
         det_mod.collective_verifier.cache_clear()

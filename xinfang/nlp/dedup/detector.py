@@ -386,10 +386,15 @@ class DuplicateDetector:
         self, graph: _Graph, first: list[PairScore], queries: list[tuple[int, int]]
     ) -> list[PairScore]:
         hops = two_hop(list(graph.edges), [ps.score for ps in graph.edges.values()], queries)
+        # No third text joins them (a small batch, or no campaign): no evidence either way, so the feature
+        # takes the value it has on average where a path exists — not 0, which the fit reads as evidence
+        # against (a verbatim repost in a three-text batch scored under the threshold).
+        no_path = float(self.collective.meta.get("no_path_two_hop", 0.0))
         out = []
         for ps, hop in zip(first, hops, strict=True):
             feats = {**ps.features, "two_hop": round(float(hop), 4)}
-            p = self.collective.probability([feats[k] for k in COLLECTIVE_FEATURES])
+            x = [feats[k] for k in BATCH_FEATURES] + [float(hop) if hop > 0 else no_path]
+            p = self.collective.probability(x)
             reasons = list(ps.reasons)
             if hop >= 0.5:
                 reasons.insert(-1, f"经第三条信访关联（{hop:.2f}）")

@@ -45,8 +45,9 @@ POSTING_WORDS = 8
 MAX_COUNT = 127
 OBJECT_BIT = 128
 #: Version of the stored profile layout (files of another version are refused: retrain with smart_train).
-#: 3: the words include names rejoined before a one-char suffix (``terms.suffixed_names``).
-PROFILE_FORMAT = 3
+#: 3: the words include names rejoined before a one-char suffix (``terms.suffixed_names``); 4: and names that
+#: start with a number (``terms.numbered_names``).
+PROFILE_FORMAT = 4
 _MASK = (1 << HASH_BITS) - 1
 _GOLD = np.uint64(0x9E3779B97F4A7C15)
 

@@ -80,13 +80,24 @@ def object_overlap(
 
 def words(text: str, max_chars: int = BODY_CHARS) -> list[str]:
     """Content words of ≥ 2 chars (single chars and stop words carry no identity), plus the names jieba cut
-    in two (丽发|新城 → 丽发新城): see :func:`compounds`, and the names it cut before a one-char suffix
-    (辉煌|国际|城, 魅力|之|城): :func:`suffixed_names`."""
+    in two (丽发|新城 → 丽发新城): see :func:`compounds`, the names it cut before a one-char suffix
+    (辉煌|国际|城, 魅力|之|城): :func:`suffixed_names`, and names that start with a number (58车贷):
+    :func:`numbered_names`."""
     norm = normalize(text[:max_chars], allow_empty=True).text
     tokens = segment.cut(norm)
     stop = segment.stopwords()
     ws = [w for w in tokens if len(w) >= 2 and w not in stop and not segment.is_noise(w)]
-    return ws + compounds(ws) + suffixed_names(tokens)
+    return ws + compounds(ws) + suffixed_names(tokens) + numbered_names(norm)
+
+
+_UNITS = "年月日号时分秒岁元角万亿千百个天次栋楼层室户名人位条余多块米吨斤平度期周届级倍台辆套间"
+_NUMBERED_RE = re.compile(rf"(?<![0-9A-Za-z.])(?:\d{{1,4}}号线|\d{{1,4}}(?![{_UNITS}])[\u4e00-\u9fff]{{2}})")
+
+
+def numbered_names(text: str) -> list[str]:
+    """Names that start with a number, read off the characters: 58车贷, 3号线 (jieba cuts 58|车|贷案 in one
+    text and 58|车贷 in another). Dates, amounts and counts (2019年, 3万元, 26名) are not names."""
+    return _NUMBERED_RE.findall(text)
 
 
 #: One-char suffixes (of ``OBJECT_SUFFIXES``) that jieba leaves on their own after a name it does not know.

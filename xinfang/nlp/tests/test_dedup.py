@@ -349,3 +349,31 @@ def test_names_cut_before_a_one_char_suffix_are_rejoined() -> None:
     a, b = words("A市辉煌国际城二期商铺非法营业"), words("辉煌国际城二期物业提供虚假场地证明")
     shared = {w for w in set(a) & set(b) if is_object_word(w)}
     assert "辉煌国际城" in shared
+
+
+def test_names_that_start_with_a_number_are_read_off_the_text() -> None:
+    """jieba cuts 58|车|贷案 in one text and 58|车贷 in another; the name is read off the characters."""
+    from xinfang.nlp.dedup.terms import is_object_word, numbered_names, words
+
+    assert numbered_names("承办A市58车贷案警官") == numbered_names("A市58车贷恶性退出") == ["58车贷"]
+    assert numbered_names("地铁3号线松雅站") == ["3号线"]
+    assert numbered_names("2019年9月初，12月5日，共26名工人，3万元，A2区") == []  # dates, counts, amounts
+    assert "58车贷" in {w for w in words("严惩A市58车贷特大集资诈骗案保护伞") if is_object_word(w)}
+
+
+def test_a_repost_with_no_third_text_is_still_flagged() -> None:
+    """In a batch too small for campaigns no third text joins anything: the second stage must read that as no
+    evidence (the mean path strength it was fitted with), not as evidence against a verbatim repost."""
+    from xinfang.nlp.dedup.detector import collective_verifier
+
+    body = "丽发新城小区旁边新建了一个大型搅拌站，每天从早到晚噪音不断，粉尘很大，请环保部门尽快查处。"
+    docs = [
+        Doc("1", "搅拌站扰民", body, 0.0, "u1"),
+        Doc("2", "搅拌站扰民", body + "至今没有解决！", 4 * 86400.0, "u1"),
+        Doc("3", "入学划片", "孩子入学划片不合理，离家近的学校不收。", 4 * 86400.0, "u2"),
+    ]
+    det = DuplicateDetector()
+    [pair] = det.score_pairs(docs, [("1", "2")])
+    assert pair.features["two_hop"] == 0.0 and pair.score >= det.threshold
+    assert 0.0 < collective_verifier().meta["no_path_two_hop"] < 1.0
+    assert [(p.id_a, p.id_b) for p in det.find(docs, with_passages=False)] == [("1", "2")]
