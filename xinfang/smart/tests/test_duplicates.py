@@ -135,6 +135,13 @@ def test_smart_train_if_missing_rebuilds_term_statistics_of_another_version(worl
     call_command("smart_train", "--if-missing", stdout=out)
     assert "判重词频" in out.getvalue() and live.TermIndex.is_current(path)
     assert not live.TermIndex.is_current(path.with_name("absent.terms"))
+    # The daily run (too few corrections to retrain the classifier) rebuilds a stale file as well.
+    with monkeypatch.context() as m:
+        m.setattr(live, "PROFILE_FORMAT", 1)
+        term_index_build(min_rows=20)
+    out = StringIO()
+    call_command("smart_train", "--if-corrections", "200", stdout=out)
+    assert "不重训" in out.getvalue() and "判重词频" in out.getvalue() and live.TermIndex.is_current(path)
 
 
 def test_different_named_places_are_shown_as_counter_evidence(world):

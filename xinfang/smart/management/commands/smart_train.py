@@ -43,6 +43,9 @@ class Command(BaseCommand):
             return
         if if_corrections and corrections_since_model() < if_corrections:
             self.stdout.write(f"纠正 {corrections_since_model()} 次，未达 {if_corrections} 次，不重训。")
+            # The daily run after an upgrade that changed the profile layout: 判重 leaves its fallback.
+            if not live.TermIndex.is_current(engine.dedup_terms_path()):
+                self._dedup()
             return
         try:
             result = train_from_decided_matters()
