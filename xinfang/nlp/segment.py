@@ -50,15 +50,15 @@ def cut(text: str, *, hmm: bool = True) -> list[str]:
     return [w for w in _load().lcut(text, HMM=hmm) if w.strip()]
 
 
-def is_noise(word: str) -> bool:
-    """Punctuation, a bare number or a single Latin letter: no content."""
-    return bool(_NOISE_RE.fullmatch(word))
+def content_of(tokens: list[str]) -> list[str]:
+    """``tokens`` minus stop words, punctuation, bare numbers and single Latin letters."""
+    stop = stopwords()
+    return [w for w in tokens if w not in stop and not _NOISE_RE.fullmatch(w)]
 
 
 def content_words(text: str, *, hmm: bool = True) -> list[str]:
     """Tokens minus stop words, punctuation, bare numbers and single Latin letters."""
-    stop = stopwords()
-    return [w for w in cut(text, hmm=hmm) if w not in stop and not _NOISE_RE.fullmatch(w)]
+    return content_of(cut(text, hmm=hmm))
 
 
 def dictionary_freq(word: str) -> int:

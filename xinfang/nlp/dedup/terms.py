@@ -84,9 +84,8 @@ def words(text: str, max_chars: int = BODY_CHARS) -> list[str]:
     (辉煌|国际|城, 魅力|之|城): :func:`suffixed_names`, and names that start with a number (58车贷):
     :func:`numbered_names`."""
     norm = normalize(text[:max_chars], allow_empty=True).text
-    tokens = segment.cut(norm)
-    stop = segment.stopwords()
-    ws = [w for w in tokens if len(w) >= 2 and w not in stop and not segment.is_noise(w)]
+    tokens = segment.cut(norm)  # suffixed_names needs the one-char tokens the content words drop
+    ws = [w for w in segment.content_of(tokens) if len(w) >= 2]
     return ws + compounds(ws) + suffixed_names(tokens) + numbered_names(norm)
 
 
@@ -98,6 +97,14 @@ def numbered_names(text: str) -> list[str]:
     """Names that start with a number, read off the characters: 58车贷, 3号线 (jieba cuts 58|车|贷案 in one
     text and 58|车贷 in another). Dates, amounts and counts (2019年, 3万元, 26名) are not names."""
     return _NUMBERED_RE.findall(text)
+
+
+_REGION_CHARS = "省市区县镇乡"
+
+
+def _without_region_prefix(word: str) -> str:
+    """ "A2区丽发新城" is cut A2 | 区丽发 | 新城: the division's last char is no part of the name."""
+    return word[1:] if len(word) == 3 and word[0] in _REGION_CHARS else word
 
 
 #: One-char suffixes (of ``OBJECT_SUFFIXES``) that jieba leaves on their own after a name it does not know.
@@ -133,14 +140,6 @@ NAME_TAILS = frozenset(_TAILS.split())
 #: A first half more frequent than this in jieba's dictionary is an ordinary word (投诉, 附近, 国家), not part
 #: of a name: "投诉小区" is no object.
 NAME_HEAD_MAX_FREQ = 500
-
-
-_REGION_CHARS = "省市区县镇乡"
-
-
-def _without_region_prefix(word: str) -> str:
-    """ "A2区丽发新城" is cut A2 | 区丽发 | 新城: the division's last char is no part of the name."""
-    return word[1:] if len(word) == 3 and word[0] in _REGION_CHARS else word
 
 
 def compounds(ws: Sequence[str]) -> list[str]:
