@@ -82,9 +82,10 @@ def database_from_env(default_sqlite: Path) -> dict:
     if url:
         config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
         options: dict[str, Any] = config.setdefault("OPTIONS", {})
-        if config["ENGINE"] == "django.db.backends.postgresql" and not env.flag(
-            "XINFANG_PG_TRANSACTION_POOLER"
-        ):
+        if config["ENGINE"] == "django.db.backends.postgresql":
+            # Django's backend with a health check that costs no round trip (xinfang/core/postgresql).
+            config["ENGINE"] = "xinfang.core.postgresql"
+        if config["ENGINE"] == "xinfang.core.postgresql" and not env.flag("XINFANG_PG_TRANSACTION_POOLER"):
             # Server-side binding + prepared statements: the registration path repeats the same ~12
             # statements, so PostgreSQL plans them once per connection. (A transaction-mode pooler older
             # than pgbouncer 1.21 cannot carry prepared statements: set XINFANG_PG_TRANSACTION_POOLER=1.)

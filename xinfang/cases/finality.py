@@ -4,7 +4,9 @@ not accepted, at any level. The check runs at registration and links the earlier
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import connection
 
+from xinfang.intake.models import Contact, ContactPetitioner
 from xinfang.nlp.dedup.verify import verify
 from xinfang.nlp.errors import NlpError
 
@@ -12,6 +14,33 @@ from .models import Matter, MatterStatus
 
 # Same petitioner is required; the text must say substantially the same thing.
 SAME_FACTS_MIN_SCORE = getattr(settings, "XINFANG_FINAL_SAME_FACTS_SCORE", 0.45)
+#: The most recent final matters of the petitioners that are compared with the new text.
+MOST_COMPARED = 20
+_final_ids_sql: dict[int, str] = {}
+
+
+def _final_matter_ids(petitioner_ids: list[int]) -> list[int]:
+    """The newest FINAL matters naming one of these petitioners. Every registration of a known petitioner asks
+    this and nearly always gets nothing, so the statement is built once per number of petitioners (building
+    the ORM query cost several times what running it does)."""
+    sql = _final_ids_sql.get(len(petitioner_ids))
+    if sql is None:
+        qn = connection.ops.quote_name
+        matter, contact, party = Matter._meta, Contact._meta, ContactPetitioner._meta
+        pk, status = qn(matter.pk.column), qn(matter.get_field("status").column)
+        on_matter = qn(contact.get_field("matter").column)
+        on_contact, petitioner = (qn(party.get_field(f).column) for f in ("contact", "petitioner"))
+        placeholders = ", ".join(["%s"] * len(petitioner_ids))
+        # Table and column names come from the models; values go as parameters.
+        sql = _final_ids_sql[len(petitioner_ids)] = (
+            f"SELECT DISTINCT m.{pk} FROM {qn(matter.db_table)} m "  # noqa: S608
+            f"JOIN {qn(contact.db_table)} c ON c.{on_matter} = m.{pk} "
+            f"JOIN {qn(party.db_table)} p ON p.{on_contact} = c.{qn(contact.pk.column)} "
+            f"WHERE m.{status} = %s AND p.{petitioner} IN ({placeholders}) ORDER BY m.{pk} DESC LIMIT %s"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [MatterStatus.FINAL.value, *petitioner_ids, MOST_COMPARED])
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 def find_final_match(*, petitioner_ids: list[int], text: str) -> Matter | None:
@@ -22,13 +51,11 @@ def find_final_match(*, petitioner_ids: list[int], text: str) -> Matter | None:
     if not petitioner_ids:
         return None
     # Deliberately not scoped to the registrar's jurisdiction: finality holds "at any level".
-    finals = (
-        Matter.objects.filter(status=MatterStatus.FINAL, contacts__parties__petitioner_id__in=petitioner_ids)
-        .distinct()
-        .prefetch_related("contacts")[:20]
-    )
+    ids = _final_matter_ids(petitioner_ids)
+    if not ids:
+        return None
     best: tuple[float, Matter] | None = None
-    for matter in finals:
+    for matter in Matter.objects.filter(pk__in=ids).order_by("-pk").prefetch_related("contacts"):
         earlier = "\n".join(c.text for c in matter.contacts.all())
         try:
             score = verify(text, earlier, with_passages=False).score

@@ -10,6 +10,7 @@ it ``save()`` overrides and the ``pre_save``/``post_save`` signals: use it only 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.db import connections, models
@@ -34,6 +35,10 @@ _AS_IS: dict[type[models.Field], type] = {
     models.PositiveBigIntegerField: int,
     models.BooleanField: bool,
 }
+
+# Values of these types are never expressions: no ``hasattr(value, "resolve_expression")`` for them (in
+# Python 3.11 a failed hasattr builds an AttributeError; the registration did ~80 of them per request).
+_NOT_EXPRESSIONS = frozenset({str, int, bool, float, dict, list, dt.datetime, dt.date, type(None)})
 
 # (attname, the type its values pass as is — or None, field) in column order
 _Plan = tuple[str, list[tuple[str, type | None, models.Field]]]
@@ -107,9 +112,16 @@ def insert(*objs: models.Model, using: str = "default", save_override_is_update_
                     params.append(value)
                     continue
             value = field.pre_save(obj, True)
-            if hasattr(value, "resolve_expression"):  # an expression (F(), Now()…): let the ORM compile it
+            kind = type(value)
+            if kind not in _NOT_EXPRESSIONS and hasattr(value, "resolve_expression"):
+                # an expression (F(), Now()…): let the ORM compile it
                 model._base_manager.using(using).bulk_create(objs)
                 return
+            if kind is dt.datetime and type(field) is models.DateTimeField and value.utcoffset() is not None:
+                # What DateTimeField.get_db_prep_save ends in for an aware datetime (its naive-value warning
+                # and the checks before it cannot apply).
+                params.append(connection.ops.adapt_datetimefield_value(value))
+                continue
             params.append(field.get_db_prep_save(value, connection=connection))
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
