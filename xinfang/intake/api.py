@@ -9,6 +9,7 @@ import logging
 
 from django.db import DatabaseError, IntegrityError
 from ninja import Field, Router, Schema, Status
+from pydantic import BaseModel
 
 from xinfang.accounts.models import ApiToken
 from xinfang.cases.models import MatterType
@@ -28,7 +29,9 @@ log = logging.getLogger(__name__)
 SUGGESTION_FIELDS = ("suggestion_id", "duplicate_rejected")
 
 
-class PetitionerIn(Schema):
+# Request bodies are plain pydantic models: ninja's Schema wraps every input in a DjangoGetter so that ORM
+# objects validate too, which a JSON body never is — about a tenth of a registration's Python time.
+class PetitionerIn(BaseModel):
     name: str = Field("", max_length=100, description="姓名（名称）")
     kind: str = "person"
     id_number: str = Field("", max_length=30, description="身份证号码（18位，校验位检查）")
@@ -37,7 +40,7 @@ class PetitionerIn(Schema):
     is_representative: bool = False
 
 
-class ContactIn(Schema):
+class ContactIn(BaseModel):
     channel: Channel
     title: str = Field(..., max_length=200)
     request: str = Field(..., description="诉求（请求）")
@@ -122,7 +125,7 @@ def _register(request: ApiRequest, data: dict, also_in_transaction=None) -> Cont
 def register_contact(request: ApiRequest, payload: ContactIn):
     key = request.headers.get("Idempotency-Key", "").strip()
     token = request.auth if isinstance(request.auth, ApiToken) else None
-    data = payload.dict()
+    data = payload.model_dump()
     if not key or token is None:
         return Status(201, _register(request, data))
     if len(key) > 100:
