@@ -31,16 +31,18 @@ def _final_matter_ids(petitioner_ids: list[int]) -> list[int]:
         on_matter = qn(contact.get_field("matter").column)
         on_contact, petitioner = (qn(party.get_field(f).column) for f in ("contact", "petitioner"))
         placeholders = ", ".join(["%s"] * len(petitioner_ids))
-        # Table and column names come from the models; values go as parameters.
+        # Table and column names come from the models, the status is the code's own constant (written into
+        # the statement so that a prepared statement's generic plan still knows how rare FINAL is); the
+        # petitioner ids go as parameters. No ORDER BY … LIMIT: a plan for that may walk the matters by id.
         sql = _final_ids_sql[len(petitioner_ids)] = (
             f"SELECT DISTINCT m.{pk} FROM {qn(matter.db_table)} m "  # noqa: S608
             f"JOIN {qn(contact.db_table)} c ON c.{on_matter} = m.{pk} "
             f"JOIN {qn(party.db_table)} p ON p.{on_contact} = c.{qn(contact.pk.column)} "
-            f"WHERE m.{status} = %s AND p.{petitioner} IN ({placeholders}) ORDER BY m.{pk} DESC LIMIT %s"
+            f"WHERE m.{status} = '{MatterStatus.FINAL.value}' AND p.{petitioner} IN ({placeholders})"
         )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [MatterStatus.FINAL.value, *petitioner_ids, MOST_COMPARED])
-        return [pk for (pk,) in cursor.fetchall()]
+        cursor.execute(sql, petitioner_ids)
+        return sorted((pk for (pk,) in cursor.fetchall()), reverse=True)[:MOST_COMPARED]
 
 
 def find_final_match(*, petitioner_ids: list[int], text: str) -> Matter | None:
