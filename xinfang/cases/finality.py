@@ -4,7 +4,7 @@ not accepted, at any level. The check runs at registration and links the earlier
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, models
 
 from xinfang.intake.models import Contact, ContactPetitioner
 from xinfang.nlp.dedup.verify import verify
@@ -27,9 +27,15 @@ def _final_matter_ids(petitioner_ids: list[int]) -> list[int]:
     if sql is None:
         qn = connection.ops.quote_name
         matter, contact, party = Matter._meta, Contact._meta, ContactPetitioner._meta
-        pk, status = qn(matter.pk.column), qn(matter.get_field("status").column)
-        on_matter = qn(contact.get_field("matter").column)
-        on_contact, petitioner = (qn(party.get_field(f).column) for f in ("contact", "petitioner"))
+
+        def column(model: type[models.Model], name: str) -> str:
+            field = model._meta.get_field(name)
+            assert isinstance(field, models.Field)
+            return qn(field.column)
+
+        pk, status = column(Matter, "id"), column(Matter, "status")
+        on_matter, contact_pk = column(Contact, "matter"), column(Contact, "id")
+        on_contact, petitioner = column(ContactPetitioner, "contact"), column(ContactPetitioner, "petitioner")
         placeholders = ", ".join(["%s"] * len(petitioner_ids))
         # Table and column names come from the models, the status is the code's own constant (written into
         # the statement so that a prepared statement's generic plan still knows how rare FINAL is); the
@@ -37,7 +43,7 @@ def _final_matter_ids(petitioner_ids: list[int]) -> list[int]:
         sql = _final_ids_sql[len(petitioner_ids)] = (
             f"SELECT DISTINCT m.{pk} FROM {qn(matter.db_table)} m "  # noqa: S608
             f"JOIN {qn(contact.db_table)} c ON c.{on_matter} = m.{pk} "
-            f"JOIN {qn(party.db_table)} p ON p.{on_contact} = c.{qn(contact.pk.column)} "
+            f"JOIN {qn(party.db_table)} p ON p.{on_contact} = c.{contact_pk} "
             f"WHERE m.{status} = '{MatterStatus.FINAL.value}' AND p.{petitioner} IN ({placeholders})"
         )
     with connection.cursor() as cursor:

@@ -97,7 +97,8 @@ def _out(contact) -> ContactOut:
     )
 
 
-def _register(request: ApiRequest, data: dict, also_in_transaction=None) -> ContactOut:
+def _register(request: ApiRequest, data: dict, also_in_transaction=None):
+    """Register; returns the contact (the caller answers with ``_out`` of it)."""
     token = request.auth if isinstance(request.auth, ApiToken) else None
     fields = {k: v for k, v in data.items() if k not in SUGGESTION_FIELDS}
     contact = contact_register(
@@ -114,7 +115,7 @@ def _register(request: ApiRequest, data: dict, also_in_transaction=None) -> Cont
             )
         except DatabaseError:
             log.exception("suggestion decisions not recorded for contact %s", contact.pk)
-    return _out(contact)
+    return contact
 
 
 @router.post(
@@ -127,7 +128,7 @@ def register_contact(request: ApiRequest, payload: ContactIn):
     token = request.auth if isinstance(request.auth, ApiToken) else None
     data = payload.model_dump()
     if not key or token is None:
-        return Status(201, _register(request, data))
+        return Status(201, _out(_register(request, data)))
     if len(key) > 100:
         raise ValidationFailed(
             "idempotency_key_invalid", "Idempotency-Key 不能超过100个字符", field="Idempotency-Key"
@@ -144,9 +145,13 @@ def register_contact(request: ApiRequest, payload: ContactIn):
     def earlier() -> IdempotencyRecord | None:
         return IdempotencyRecord.objects.filter(token=token, key=key).first()
 
+    written: list[ContactOut] = []
+
     def write_record(contact) -> None:
         # Inside the registration's transaction: the petition and its record commit together or not at all.
-        response = _out(contact).dict()
+        out = _out(contact)
+        written.append(out)  # the same answer goes back to this request
+        response = out.model_dump()
         insert(
             IdempotencyRecord(token=token, key=key, body_hash=body_hash, status_code=201, response=response)
         )
@@ -155,7 +160,7 @@ def register_contact(request: ApiRequest, payload: ContactIn):
     # INSERT fail on the (token, key) unique constraint, the registration rolls back with it, and the first
     # result is replayed — whether the first request committed long ago or a moment ago on another worker.
     try:
-        out = _register(request, data, also_in_transaction=write_record)
+        contact = _register(request, data, also_in_transaction=write_record)
     except IntegrityError:
         first = earlier()
         if first is None:  # not a retry: a real integrity failure, surface it
@@ -168,7 +173,7 @@ def register_contact(request: ApiRequest, payload: ContactIn):
         if first is None:
             raise
         return replay(first)
-    return Status(201, out)
+    return Status(201, written[-1] if written else _out(contact))
 
 
 class HistoryOut(Schema):

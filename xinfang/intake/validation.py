@@ -53,11 +53,17 @@ def _required(value: str, name: str, label: str) -> None:
         raise ValidationFailed("required", f"请填写{label}", field=name)
 
 
+# The choices' values, read once: ``Choices.values`` builds its list anew on every access.
+_CHANNELS = frozenset(Channel.values)
+_MATTER_TYPES = frozenset(MatterType.values)
+_PETITIONER_KINDS = frozenset(PetitionerKind.values)
+
+
 def validate_contact(data: ContactInput) -> ContactInput:
     """Normalise and check ``data``; raise the first ValidationFailed. Nothing is written here."""
-    if data.channel not in Channel.values:
+    if data.channel not in _CHANNELS:
         raise ValidationFailed("unknown_channel", "未知的来源渠道", field="channel")
-    if data.matter_type not in MatterType.values:
+    if data.matter_type not in _MATTER_TYPES:
         raise ValidationFailed(
             "unknown_matter_type", "事项类型应为建议意见类、检举控告类或申诉求决类", field="matter_type"
         )
@@ -79,7 +85,7 @@ def validate_contact(data: ContactInput) -> ContactInput:
         prefix = f"petitioners[{index}]"
         person.name = person.name.strip()
         person.address = person.address.strip()
-        if person.kind not in PetitionerKind.values:
+        if person.kind not in _PETITIONER_KINDS:
             raise ValidationFailed(
                 "unknown_petitioner_kind", "信访人类型应为个人或组织", field=f"{prefix}.kind"
             )
