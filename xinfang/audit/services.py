@@ -17,7 +17,7 @@ from typing import Any
 from django.db import models, transaction
 
 from xinfang.core.actors import as_user
-from xinfang.core.rows import insert
+from xinfang.core.rows import insert_later
 
 from .models import Event
 
@@ -44,8 +44,9 @@ def events_batched() -> Iterator[None]:
     finally:
         _pending.events = None
     if events:
-        # Event.save() only refuses updates of existing rows; these are new.
-        insert(*events, save_override_is_update_guard=True)
+        # Event.save() only refuses updates of existing rows; these are new. Inside rows.batched() they go in
+        # with the block's other rows (nothing reads a batched event's key).
+        insert_later(*events, save_override_is_update_guard=True)
 
 
 def _jsonable(value: Any) -> Any:

@@ -15,7 +15,7 @@ from xinfang.accounts.models import ApiToken
 from xinfang.cases.models import MatterType
 from xinfang.core.errors import Conflict, ServiceError, ValidationFailed
 from xinfang.core.http import ApiRequest
-from xinfang.core.rows import insert
+from xinfang.core.rows import insert_later
 from xinfang.smart.services import record_decisions
 
 from . import selectors
@@ -152,7 +152,8 @@ def register_contact(request: ApiRequest, payload: ContactIn):
         out = _out(contact)
         written.append(out)  # the same answer goes back to this request
         response = out.model_dump()
-        insert(
+        # With the registration's last rows (rows.batched): a used key fails that INSERT's unique constraint.
+        insert_later(
             IdempotencyRecord(token=token, key=key, body_hash=body_hash, status_code=201, response=response)
         )
 

@@ -18,7 +18,7 @@ from xinfang.cases.models import Matter, MatterStatus
 from xinfang.cases.notices import sms_prepare, sms_queue
 from xinfang.cases.numbering import number_matter, placeholder_number
 from xinfang.cases.selectors import can_see_identity, matter_for, visible_matters
-from xinfang.core import crypto
+from xinfang.core import crypto, rows
 from xinfang.core.actors import as_user
 from xinfang.core.errors import PermissionDenied, ValidationFailed
 from xinfang.core.memo import TtlCache
@@ -185,7 +185,11 @@ def lock_new_people(people: list[tuple[PetitionerInput, Petitioner]]) -> None:
 
 
 def petitioner_upsert(
-    *, data: PetitionerInput, sealed: Petitioner | None = None, known: Petitioner | None = None
+    *,
+    data: PetitionerInput,
+    sealed: Petitioner | None = None,
+    known: Petitioner | None = None,
+    insert_new: bool = True,
 ) -> tuple[Petitioner, bool]:
     """Reuse the petitioner known by the same ID number (blind index); otherwise create one.
 
@@ -193,7 +197,8 @@ def petitioner_upsert(
     ``petitioner_known`` found earlier (a petitioner on record stays on record, so it need not be looked up
     again; one not found then is looked up here, in the writing transaction — after ``lock_new_people`` on
     PostgreSQL, under the write lock on SQLite — so that two registrations of the same new person cannot both
-    create it). Returns the petitioner and whether it was created by this call."""
+    create it). Returns the petitioner and whether it was created by this call; with ``insert_new=False`` a
+    new petitioner is returned unsaved, for the caller to write (``rows.insert_together``)."""
     row = sealed if sealed is not None else petitioner_sealed(data)
     existing = known if known is not None else petitioner_known(data=data, sealed=row)
     if existing is not None:
@@ -213,7 +218,8 @@ def petitioner_upsert(
         if changed:
             existing.save(update_fields=changed)
         return existing, False
-    insert(row)
+    if insert_new:
+        insert(row)
     return row, True
 
 
@@ -319,13 +325,23 @@ def contact_register(
     # also_in_transaction), so no savepoint is spent; nested in a caller's transaction it keeps one, so a
     # failed registration (e.g. a used Idempotency-Key) leaves the caller's transaction usable. The events
     # (matter, clock, notification) go in one INSERT at the end of the block, inside the transaction.
-    with transaction.atomic(), events_batched():
-        lock_new_people([person for person, known in zip(people, on_record, strict=True) if known is None])
+    new_people = [person for person, known in zip(people, on_record, strict=True) if known is None]
+    # One person new to the records is written with the matter's rows (below); several are written one by one,
+    # so that the second look-up finds the first when the same person is listed twice.
+    write_together = matter is not None and len(new_people) <= 1
+    with transaction.atomic(), rows.batched(), events_batched():
+        lock_new_people(new_people)
         # The same person listed twice is one party.
         parties: dict[int, ContactPetitioner] = {}
+        created: list[Petitioner] = []
         for (person, row), was_known in zip(people, on_record, strict=True):
-            petitioner, _is_new = petitioner_upsert(data=person, sealed=row, known=was_known)
-            party = parties.setdefault(petitioner.pk, ContactPetitioner(petitioner=petitioner))
+            petitioner, is_new = petitioner_upsert(
+                data=person, sealed=row, known=was_known, insert_new=not write_together
+            )
+            if is_new and write_together:
+                created.append(petitioner)
+            key = petitioner.pk if petitioner.pk is not None else id(petitioner)
+            party = parties.setdefault(key, ContactPetitioner(petitioner=petitioner))
             party.is_representative = party.is_representative or person.is_representative
         if matter is None:
             assert data.attach_to
@@ -335,19 +351,30 @@ def contact_register(
                 contact_count=F("contact_count") + 1, last_contact_at=max(received_at, matter.last_contact_at)
             )
             matter.contact_count = ordinal
+            contact.matter, contact.ordinal, contact.is_repeat = matter, ordinal, True
+            insert(contact)
+            for party in parties.values():
+                party.contact = contact
+            insert(*parties.values())
             is_repeat = True
         else:
             # Numbered below, once the rows that do not need the number are in: the counter row stays
             # locked from the draw until the commit (cases/numbering.py).
             matter.number = placeholder_number()
-            insert(matter)
+            contact.ordinal, contact.is_repeat = 1, False
+            own = [*created, matter, contact, *parties.values(), *([clock] if clock else [])]
+            # PostgreSQL: every key drawn in one statement (the SMS too: their events name them), then the
+            # petitioner, matter, contact, parties and clock written in one; elsewhere one INSERT per table.
+            rows.assign_ids(*own, *sms)
+            contact.matter = matter
+            for party in parties.values():
+                party.contact = contact
+                party.petitioner = party.petitioner  # its key, drawn just now
+            if clock is not None:
+                clock.matter = matter
+            rows.insert_together(*own)
             ordinal = 1
             is_repeat = False
-        contact.matter, contact.ordinal, contact.is_repeat = matter, ordinal, is_repeat
-        insert(contact)
-        for party in parties.values():
-            party.contact = contact
-        insert(*parties.values())
         if is_repeat:
             record_event(
                 actor=actor,
@@ -359,9 +386,6 @@ def contact_register(
                 reason="重复信访，并入原事项",
             )
             return _finish(contact, also_in_transaction)
-        if clock is not None:
-            clock.matter = matter
-            insert(clock)
         # From here to the commit the number counter is locked: only what carries the number (the matter,
         # the events, the SMS, the API's idempotency record) is written.
         number_matter(matter, scope=unit.region.code, year=timezone.localtime(received_at).year)

@@ -39,7 +39,7 @@ from xinfang.audit.services import events_batched, record_event
 from xinfang.core import crypto
 from xinfang.core.errors import ValidationFailed
 from xinfang.core.pii import clean_phone, mask_phone
-from xinfang.core.rows import insert
+from xinfang.core.rows import insert, insert_later
 
 from .backends import Backend, DeliveryError, Message, get_backend
 from .courier import Courier
@@ -133,7 +133,10 @@ def notification_queue(
         notification.next_attempt_at = now + _lease()
     # savepoint=False: join the caller's transaction without a savepoint; alone it is its own transaction.
     with transaction.atomic(savepoint=False):
-        insert(notification)
+        if notification.pk is None:
+            insert(notification)
+        else:  # its key drawn already (rows.assign_ids): it may go in with the caller's other rows
+            insert_later(notification)
         record_event(
             actor=actor,
             verb="notify.queued",

@@ -191,3 +191,33 @@ def test_same_person_listed_twice_is_one_party(world):
     contact = register(world, petitioners=people)
     party = contact.parties.get()
     assert party.is_representative
+
+
+def test_a_new_matter_is_written_in_few_statements_and_its_rows_point_at_each_other(world):
+    """PostgreSQL draws every key of the registration in one statement and writes petitioner, matter,
+    contact, party and clock in the next; SMS, events (and the API's record) go in together at the end."""
+    from django.test.utils import CaptureQueriesContext
+
+    register(world)  # the jurisdiction's counter row exists: the usual case
+    with CaptureQueriesContext(connection) as q:
+        contact = register(
+            world, petitioners=[PetitionerInput(name="钱七", address="某路7号", phone="13800138007")]
+        )
+    statements = [x["sql"].split()[0].upper() for x in q.captured_queries]
+    statements = [s for s in statements if s not in ("SAVEPOINT", "RELEASE")]  # the test's own transaction
+    if connection.vendor == "postgresql":
+        # look-up; advisory lock; look-up again; keys; the rows; the number; SMS + events
+        assert statements == ["SELECT", "SELECT", "SELECT", "SELECT", "WITH", "WITH", "WITH"], statements
+    matter = Matter.objects.get(pk=contact.matter_id)
+    assert matter.number == contact.matter.number and not matter.number.startswith("~")
+    party = contact.parties.get()
+    assert party.petitioner.name == "钱七" and party.contact_id == contact.pk
+    assert Clock.objects.get(matter=matter).kind == "routing"
+    sms = Notification.objects.get(matter_id=matter.pk)
+    queued = Event.objects.get(matter_id=matter.pk, verb="notify.queued")
+    assert queued.subject_id == str(sms.pk) and matter.number in sms.body
+    assert set(Event.objects.filter(matter_id=matter.pk).values_list("verb", flat=True)) >= {
+        "matter.registered",
+        "clock.started",
+        "notify.queued",
+    }
