@@ -85,7 +85,7 @@ def database_from_env(default_sqlite: Path) -> dict:
             # Django's backend with a health check that costs no round trip (xinfang/core/postgresql).
             config["ENGINE"] = "xinfang.core.postgresql"
         if config["ENGINE"] == "xinfang.core.postgresql" and not env.flag("XINFANG_PG_TRANSACTION_POOLER"):
-            # Server-side binding + prepared statements: the registration path repeats the same ~12
+            # Server-side binding + prepared statements: the registration path repeats the same few
             # statements, so PostgreSQL plans them once per connection. (A transaction-mode pooler older
             # than pgbouncer 1.21 cannot carry prepared statements: set XINFANG_PG_TRANSACTION_POOLER=1.)
             options.setdefault("server_side_binding", True)

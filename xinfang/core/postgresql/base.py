@@ -3,12 +3,12 @@
 With ``CONN_HEALTH_CHECKS`` Django asks a kept connection ``SELECT 1`` before its first use in every request,
 so that a connection the server dropped between requests (a restart, ``idle_session_timeout``,
 ``pg_terminate_backend``) is replaced instead of failing the request. That is one more round trip per
-request — on the registration API one of its 15 statements, about 2 % of a worker's CPU and as much of the
-server's. A server that ends a session tells the client first (a FATAL message, then it closes the socket), so
-an idle connection with nothing to read is still open; only when something is waiting on the socket — or the
-connection is not idle — is ``SELECT 1`` asked, exactly as Django does. A link that died without a word from
-the server (a cable pulled) passes the poll and fails at the request's first statement, as it would a moment
-after a successful ``SELECT 1`` as well.
+request — on the registration API one of what were its 15 statements, about 2 % of a worker's CPU and as
+much of the server's. A server that ends a session tells the client first (a FATAL message, then it closes
+the socket), so an idle connection with nothing to read is still open; only when something is waiting on
+the socket — or the connection is not idle — is ``SELECT 1`` asked, exactly as Django does. A link that died
+without a word from the server (a cable pulled) passes the poll and fails at the request's first statement,
+as it would a moment after a successful ``SELECT 1`` as well.
 """
 
 from __future__ import annotations
