@@ -61,7 +61,8 @@ _multi: dict[tuple[type[models.Model], str, int], str] = {}
 # (model, alias, save() override allowed) → the one-row INSERT that also writes the primary key, no RETURNING
 _with_pk: dict[tuple[type[models.Model], str, bool], _Plan] = {}
 _sequences: dict[tuple[type[models.Model], str], int] = {}
-_native: dict[str, str] = {}
+# (shape of the runs, alias) → (the one statement, the fields of each run)
+_together: dict[tuple[tuple, str], tuple[str, list[list]]] = {}
 # One statement for any number of keys from any sequences: the i-th key from the i-th sequence named.
 _DRAW_IDS = "SELECT nextval(s::regclass) FROM unnest(%s::oid[]) WITH ORDINALITY AS t(s, i) ORDER BY i"
 _later = threading.local()  # per thread: each thread has its own connection and transaction
@@ -105,13 +106,18 @@ def _sql_for(model: type[models.Model], alias: str, rows: int, own_save: bool) -
         return plan
     sql = _multi.get((model, alias, rows))
     if sql is None:
-        # The one-row statement with its VALUES group repeated: plain placeholders, rows in order, RETURNING
-        # in the same order (as bulk_create relies on too).
-        head, rest = plan[0].split(" VALUES ", 1)
-        group, returning = rest.split(" RETURNING ", 1)
-        assert group.startswith("(") and group.endswith(")"), plan[0]
-        sql = _multi[model, alias, rows] = f"{head} VALUES {', '.join([group] * rows)} RETURNING {returning}"
+        sql = _multi[model, alias, rows] = _repeated(plan[0], rows)
     return sql, plan[1]
+
+
+def _repeated(sql: str, rows: int) -> str:
+    """The one-row statement with its VALUES group repeated: plain placeholders, rows in order, RETURNING
+    (if any) in the same order (as bulk_create relies on too)."""
+    head, rest = sql.split(" VALUES ", 1)
+    group, *returning = rest.split(" RETURNING ", 1)
+    assert group.startswith("(") and group.endswith(")"), sql
+    tail = f" RETURNING {returning[0]}" if returning else ""
+    return f"{head} VALUES {', '.join([group] * rows)}{tail}"
 
 
 def _params_of(objs: tuple[models.Model, ...], fields: list, connection: Any) -> list[Any] | None:
@@ -198,14 +204,12 @@ def assign_ids(*objs: models.Model, using: str = "default") -> bool:
 
 
 def _numbered(sql: str) -> str:
-    """``sql`` with its ``%s`` placeholders numbered ``$1, $2 …`` (PostgreSQL's own), once per statement. The
+    """``sql`` with its ``%s`` placeholders numbered ``$1, $2 …`` (PostgreSQL's own). The
     statements come from Django's INSERT compiler: quoted names and placeholders, no literal text."""
-    native = _native.get(sql)
-    if native is None:
-        assert "%%" not in sql and "$" not in sql, sql
-        counter = itertools.count(1)
-        native = _native[sql] = re.sub(r"%s", lambda _m: f"${next(counter)}", sql)
-        assert "%" not in native, sql
+    assert "%%" not in sql and "$" not in sql, sql
+    counter = itertools.count(1)
+    native = re.sub(r"%s", lambda _m: f"${next(counter)}", sql)
+    assert "%" not in native, sql
     return native
 
 
@@ -230,6 +234,24 @@ def insert_together(
     _write_runs(_runs([(obj, save_override_is_update_guard) for obj in objs]), using)
 
 
+def _together_sql(shape: tuple, using: str, connection: Any) -> tuple[str, list[list]]:
+    """One ``WITH w0 AS (INSERT …), w1 AS (INSERT …) INSERT …`` for runs of this shape (model, keys given,
+    rows, save override allowed), numbered for ``execute_native`` where the backend has it; the fields of
+    each run in column order."""
+    parts, plans = [], []
+    for model, with_pk, rows, guard in shape:
+        key = (model, using, guard)
+        cache = _with_pk if with_pk else _plans
+        plan = cache.get(key)
+        if plan is None:
+            plan = cache[key] = _compile(model, using, guard, with_pk=with_pk)
+        parts.append(_repeated(plan[0].split(" RETURNING ", 1)[0], rows))
+        plans.append(plan[1])
+    *first, last = parts
+    sql = (f"WITH {', '.join(f'w{i} AS ({part})' for i, part in enumerate(first))} " if first else "") + last
+    return (_numbered(sql) if hasattr(connection, "execute_native") else sql), plans
+
+
 def _write_runs(runs: list[tuple[tuple[models.Model, ...], bool]], using: str) -> None:
     if not runs:
         return
@@ -238,32 +260,30 @@ def _write_runs(runs: list[tuple[tuple[models.Model, ...], bool]], using: str) -
         for run, guard in runs:
             insert(*run, using=using, save_override_is_update_guard=guard)
         return
-    parts, params = [], []
-    for run, guard in runs:
-        model, with_pk = type(run[0]), run[0].pk is not None
-        if any((obj.pk is not None) != with_pk for obj in run):
-            raise ValueError(f"rows.insert_together: {model._meta.label} rows with and without keys mixed")
-        key = (model, using, guard)
-        plans = _with_pk if with_pk else _plans
-        plan = plans.get(key)
-        if plan is None:
-            plan = plans[key] = _compile(model, using, guard, with_pk=with_pk)
-        sql, fields = plan
-        head, rest = sql.split(" VALUES ", 1)
-        group = rest.split(" RETURNING ", 1)[0]
+    for run, _guard in runs:
+        if any((obj.pk is not None) != (run[0].pk is not None) for obj in run):
+            raise ValueError(
+                f"rows.insert_together: {type(run[0])._meta.label} rows with and without keys mixed"
+            )
+    shape = tuple((type(run[0]), run[0].pk is not None, len(run), guard) for run, guard in runs)
+    statement = _together.get((shape, using))
+    if statement is None:
+        statement = _together[shape, using] = _together_sql(shape, using, connection)
+    sql, plans = statement
+    params: list[Any] = []
+    for (run, _guard), fields in zip(runs, plans, strict=True):
         run_params = _params_of(run, fields, connection)
         if run_params is None:
-            raise ValueError(f"rows.insert_together: an expression among the values of {model._meta.label}")
-        parts.append(f"{head} VALUES {', '.join([group] * len(run))}")
+            raise ValueError(
+                f"rows.insert_together: an expression among the values of {type(run[0])._meta.label}"
+            )
         params += run_params
-    *first, last = parts
-    sql = (f"WITH {', '.join(f'w{i} AS ({part})' for i, part in enumerate(first))} " if first else "") + last
     native = getattr(connection, "execute_native", None)
     if native is None:  # Django's own PostgreSQL backend
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
     else:
-        native(_numbered(sql), params)
+        native(sql, params)
     for run, _guard in runs:
         for obj in run:
             obj._state.adding, obj._state.db = False, using
