@@ -324,7 +324,8 @@ def contact_register(
     # Normally the outermost transaction (the API no longer wraps it: its idempotency record goes in through
     # also_in_transaction), so no savepoint is spent; nested in a caller's transaction it keeps one, so a
     # failed registration (e.g. a used Idempotency-Key) leaves the caller's transaction usable. The events
-    # (matter, clock, notification) go in one INSERT at the end of the block, inside the transaction.
+    # (matter, clock, notification), the SMS and the API's idempotency record go in together at the end of the
+    # block (rows.batched), inside the transaction.
     new_people = [person for person, known in zip(people, on_record, strict=True) if known is None]
     # One person new to the records is written with the matter's rows (below); several are written one by one,
     # so that the second look-up finds the first when the same person is listed twice.
@@ -368,8 +369,7 @@ def contact_register(
             rows.assign_ids(*own, *sms)
             contact.matter = matter
             for party in parties.values():
-                party.contact = contact
-                party.petitioner = party.petitioner  # its key, drawn just now
+                party.contact = contact  # a new petitioner's key reaches its party when written
             if clock is not None:
                 clock.matter = matter
             rows.insert_together(*own)
