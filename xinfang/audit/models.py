@@ -32,7 +32,8 @@ class Event(models.Model):
     subject_type = models.CharField(max_length=40)
     subject_id = models.CharField(max_length=40)
     # The timeline of a matter is every event carrying its id; no FK so the log never blocks or cascades.
-    matter_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # Indexed through event_matter_time_idx (matter_id first), which also orders the timeline.
+    matter_id = models.BigIntegerField(null=True, blank=True)
     old = models.JSONField("原值", null=True, blank=True)
     new = models.JSONField("新值", null=True, blank=True)
     reason = models.TextField("理由", blank=True)

@@ -36,8 +36,11 @@ class Matter(models.Model):
         "状态", max_length=20, choices=MatterStatus.choices, default=MatterStatus.REGISTERED, db_index=True
     )
     # The place the matter concerns; scoping is a prefix filter on this code (see org.Region.prefix).
+    # No index of its own on region, accused_unit, created_by or final_matter: no query looks matters up by
+    # them (scoping goes by region_code, the Art 30 exclusion rides on the scope's rows), and every index is
+    # one more page written by each registration. Deleting a unit, region or user then scans matters once.
     region = models.ForeignKey(
-        "org.Region", on_delete=models.PROTECT, related_name="+", verbose_name="问题属地"
+        "org.Region", on_delete=models.PROTECT, related_name="+", verbose_name="问题属地", db_index=False
     )
     region_code = models.CharField(max_length=12, db_index=True)
     registering_unit = models.ForeignKey(
@@ -60,6 +63,7 @@ class Matter(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name="被检举控告单位",
+        db_index=False,
     )
     is_litigation = models.BooleanField("涉法涉诉", default=False)
     is_major = models.BooleanField("重大紧急", default=False)
@@ -67,7 +71,7 @@ class Matter(models.Model):
     first_received_at = models.DateTimeField("首次收到时间")
     last_contact_at = models.DateTimeField("最近来信来访时间")
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", db_index=False
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -84,6 +88,7 @@ class Matter(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name="已终结的原事项",
+        db_index=False,
     )
 
     class Meta:

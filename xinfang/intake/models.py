@@ -52,19 +52,38 @@ class Channel(models.TextChoices):
 
 
 class Contact(models.Model):
-    """One letter, visit, online submission or call. Attaches to exactly one matter."""
+    """One letter, visit, online submission or call. Attaches to exactly one matter.
 
-    matter = models.ForeignKey("cases.Matter", on_delete=models.PROTECT, related_name="contacts")
+    Indexed for what is looked up: the matter (through ``contact_ordinal_unique``, whose first column it is)
+    and the external reference. Who registered it, through which unit, token or place is read from the row,
+    never searched by, so those columns carry no index: each would be one more page written per
+    registration."""
+
+    matter = models.ForeignKey(
+        "cases.Matter", on_delete=models.PROTECT, related_name="contacts", db_index=False
+    )
     ordinal = models.PositiveIntegerField("序号", default=1)
     channel = models.CharField("来源渠道", max_length=20, choices=Channel.choices)
     received_at = models.DateTimeField("收到时间")
     registered_at = models.DateTimeField("登记时间", auto_now_add=True)
     registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
-    registering_unit = models.ForeignKey("org.Unit", on_delete=models.PROTECT, related_name="+")
+    registering_unit = models.ForeignKey(
+        "org.Unit", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     via_token = models.ForeignKey(
-        "accounts.ApiToken", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "accounts.ApiToken",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     external_ref = models.CharField("外部编号", max_length=60, blank=True, db_index=True)
     title = models.CharField("标题", max_length=200)
@@ -79,7 +98,7 @@ class Contact(models.Model):
     headcount = models.PositiveIntegerField("来访人数", default=1)
     is_repeat = models.BooleanField("重复信访", default=False)
     visit_level_skipped = models.BooleanField("越级走访", default=False)
-    region_code = models.CharField("问题属地", max_length=12, db_index=True)
+    region_code = models.CharField("问题属地", max_length=12)
 
     class Meta:
         verbose_name = "信访件"
@@ -96,7 +115,8 @@ class Contact(models.Model):
 
 
 class ContactPetitioner(models.Model):
-    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="parties")
+    # Looked up by contact through contact_petitioner_unique (its first column): no second index.
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="parties", db_index=False)
     petitioner = models.ForeignKey(Petitioner, on_delete=models.PROTECT, related_name="contacts")
     # Art 20¶3: a group visit elects representatives, at most five.
     is_representative = models.BooleanField("代表", default=False)
@@ -127,7 +147,8 @@ class Attachment(models.Model):
 class IdempotencyRecord(models.Model):
     """A retried API POST with the same key returns the first response instead of registering twice."""
 
-    token = models.ForeignKey("accounts.ApiToken", on_delete=models.CASCADE, related_name="+")
+    # Looked up by (token, key) through idempotency_token_key, which also serves the token alone.
+    token = models.ForeignKey("accounts.ApiToken", on_delete=models.CASCADE, related_name="+", db_index=False)
     key = models.CharField(max_length=100)
     body_hash = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField()
