@@ -5,15 +5,21 @@ queue on the lock, numbers are unique, and a rolled-back registration releases i
 so there are no gaps except the ones a crash mid-commit could leave (none on PostgreSQL or SQLite).
 
 Because the lock is held from the draw until the commit, every registration of a jurisdiction waits for it
-in turn: a registration inserts its matter under a placeholder number and draws the real one as late as
-it can (``number_matter``), so the lock covers only the statements that need the number.
+in turn. A registration draws the number just before it writes the matter (``number_new_matter``): the lock
+covers the registration's last three statements on PostgreSQL (the draw with the keys, the rows, the
+events with the commit). Drawing it after an insert under a placeholder held the lock one statement less but
+wrote every matter twice — and the second write, changing the indexed number, put a new entry into every
+index of the matter table.
 """
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Iterable
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Model
+
+from xinfang.core import rows
 
 from .models import Matter, MatterSequence
 
@@ -32,39 +38,29 @@ def _increment(scope: str, year: int) -> int | None:
     return row[0] if row else None
 
 
-# PostgreSQL: draw and write the number in one statement, i.e. one round trip under the lock. Table and
-# column names are the models' own constants, never input; values go as parameters.
-_DRAW_INTO_MATTER = (
-    f"WITH drawn AS ({_INCREMENT}) "  # noqa: S608
-    f"UPDATE {Matter._meta.db_table} SET number = %s || lpad(drawn.last::text, 6, '0') "
-    "FROM drawn WHERE id = %s RETURNING number"
+# PostgreSQL: the number and the keys of the registration's new rows in one statement, one round trip. Table
+# and column names are the models' own constants, never input; values go as parameters.
+_DRAW_WITH_KEYS = (
+    f"WITH drawn AS ({_INCREMENT}) SELECT (SELECT last FROM drawn), "  # noqa: S608
+    "ARRAY(SELECT nextval(s::regclass) FROM unnest(%s::oid[]) WITH ORDINALITY AS t(s, i) ORDER BY i)"
 )
-_SET_NUMBER = f"UPDATE {Matter._meta.db_table} SET number = %s WHERE id = %s"  # noqa: S608
 
 
-def placeholder_number() -> str:
-    """A unique stand-in for a matter inserted before its number is drawn; never committed (the same
-    transaction replaces it through ``number_matter``). ``~`` sorts after every real number."""
-    return f"~{uuid.uuid4().hex}"[:32]
-
-
-def number_matter(matter: Matter, *, scope: str, year: int) -> str:
-    """Draw the next number of (scope, year) and write it onto ``matter``, already inserted in this
-    transaction under a ``placeholder_number()``; returns it and sets ``matter.number``."""
-    prefix = f"{scope}-{year}-"
+def number_new_matter(matter: Matter, *, scope: str, year: int, keys_for: Iterable[Model] = ()) -> str:
+    """Draw the next number of (scope, year) for ``matter`` before it is written, inside the registering
+    transaction; sets and returns ``matter.number``. On PostgreSQL the primary keys of the new rows in
+    ``keys_for`` (as ``rows.assign_ids``) are drawn by the same statement."""
+    todo = rows.without_keys(keys_for)
+    last = None
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(_DRAW_INTO_MATTER, [scope, year, prefix, matter.pk])
-            row = cursor.fetchone()
-        if row is not None:
-            matter.number = row[0]
-            return matter.number
-        # No counter row yet (the jurisdiction's first matter of the year): the general path creates it.
-    number = f"{prefix}{next_in_sequence(scope=scope, year=year):06d}"
-    with connection.cursor() as cursor:
-        cursor.execute(_SET_NUMBER, [number, matter.pk])
-    matter.number = number
-    return number
+            cursor.execute(_DRAW_WITH_KEYS, [scope, year, rows.sequences_of(todo)])
+            last, keys = cursor.fetchone()
+        rows.set_keys(todo, keys)
+    if last is None:  # not PostgreSQL, or no counter row yet (the jurisdiction's first matter of the year)
+        last = next_in_sequence(scope=scope, year=year)
+    matter.number = f"{scope}-{year}-{last:06d}"
+    return matter.number
 
 
 def next_in_sequence(*, scope: str, year: int) -> int:

@@ -192,15 +192,28 @@ def assign_ids(*objs: models.Model, using: str = "default") -> bool:
     connection = connections[using]
     if connection.vendor != "postgresql":
         return False
-    todo = [obj for obj in objs if obj.pk is None]
+    todo = without_keys(objs)
     if todo:
         with connection.cursor() as cursor:
-            cursor.execute(_DRAW_IDS, [[_sequence(type(obj), using) for obj in todo]])
-            keys = cursor.fetchall()
-        assert len(keys) == len(todo)
-        for obj, (pk,) in zip(todo, keys, strict=True):
-            obj.pk = pk
+            cursor.execute(_DRAW_IDS, [sequences_of(todo, using)])
+            set_keys(todo, [pk for (pk,) in cursor.fetchall()])
     return True
+
+
+def without_keys(objs: Any) -> list[models.Model]:
+    return [obj for obj in objs if obj.pk is None]
+
+
+def sequences_of(objs: list[models.Model], using: str = "default") -> list[int]:
+    """PostgreSQL: the sequence (object id) behind each row's primary key, for a statement of the caller's
+    that draws the keys itself in order (``nextval`` over ``unnest(%s::oid[]) WITH ORDINALITY``)."""
+    return [_sequence(type(obj), using) for obj in objs]
+
+
+def set_keys(objs: list[models.Model], keys: list[int]) -> None:
+    assert len(keys) == len(objs)
+    for obj, pk in zip(objs, keys, strict=True):
+        obj.pk = pk
 
 
 def _numbered(sql: str) -> str:

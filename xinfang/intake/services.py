@@ -16,7 +16,7 @@ from xinfang.cases.clocks import clock_prepare, clock_started, local_today
 from xinfang.cases.finality import find_final_match
 from xinfang.cases.models import Matter, MatterStatus
 from xinfang.cases.notices import sms_prepare, sms_queue
-from xinfang.cases.numbering import number_matter, placeholder_number
+from xinfang.cases.numbering import number_new_matter
 from xinfang.cases.selectors import can_see_identity, matter_for, visible_matters
 from xinfang.core import crypto, rows
 from xinfang.core.actors import as_user
@@ -359,14 +359,17 @@ def contact_register(
             insert(*parties.values())
             is_repeat = True
         else:
-            # Numbered below, once the rows that do not need the number are in: the counter row stays
-            # locked from the draw until the commit (cases/numbering.py).
-            matter.number = placeholder_number()
             contact.ordinal, contact.is_repeat = 1, False
             own = [*created, matter, contact, *parties.values(), *([clock] if clock else [])]
-            # PostgreSQL: every key drawn in one statement (the SMS too: their events name them), then the
+            # From the draw to the commit the number counter is locked (cases/numbering.py). PostgreSQL: the
+            # number and every key in one statement (the SMS too: their events name them), then the
             # petitioner, matter, contact, parties and clock written in one; elsewhere one INSERT per table.
-            rows.assign_ids(*own, *sms)
+            number_new_matter(
+                matter,
+                scope=unit.region.code,
+                year=timezone.localtime(received_at).year,
+                keys_for=[*own, *sms],
+            )
             contact.matter = matter
             for party in parties.values():
                 party.contact = contact  # a new petitioner's key reaches its party when written
@@ -386,9 +389,6 @@ def contact_register(
                 reason="重复信访，并入原事项",
             )
             return _finish(contact, also_in_transaction)
-        # From here to the commit the number counter is locked: only what carries the number (the matter,
-        # the events, the SMS, the API's idempotency record) is written.
-        number_matter(matter, scope=unit.region.code, year=timezone.localtime(received_at).year)
         record_event(
             actor=actor,
             verb="matter.registered",

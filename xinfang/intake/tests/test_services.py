@@ -194,8 +194,9 @@ def test_same_person_listed_twice_is_one_party(world):
 
 
 def test_a_new_matter_is_written_in_few_statements_and_its_rows_point_at_each_other(world):
-    """PostgreSQL draws every key of the registration in one statement and writes petitioner, matter,
-    contact, party and clock in the next; SMS, events (and the API's record) go in together at the end."""
+    """PostgreSQL draws the matter's number and every key of the registration in one statement and writes
+    petitioner, matter, contact, party and clock in the next; SMS, events (and the API's record) go in
+    together at the end."""
     from django.test.utils import CaptureQueriesContext
 
     register(world)  # the jurisdiction's counter row exists: the usual case
@@ -206,8 +207,11 @@ def test_a_new_matter_is_written_in_few_statements_and_its_rows_point_at_each_ot
     statements = [x["sql"].split()[0].upper() for x in q.captured_queries]
     statements = [s for s in statements if s not in ("SAVEPOINT", "RELEASE")]  # the test's own transaction
     if connection.vendor == "postgresql":
-        # look-up; advisory lock; look-up again; keys; the rows; the number; SMS + events
-        assert statements == ["SELECT", "SELECT", "SELECT", "SELECT", "WITH", "WITH", "WITH"], statements
+        # look-up; advisory lock; look-up again; the number with every key; the rows; SMS + events
+        assert statements == ["SELECT", "SELECT", "SELECT", "WITH", "WITH", "WITH"], statements
+    # The matter is written once, with its number: never inserted under a stand-in and renumbered.
+    matter_table = Matter._meta.db_table
+    assert not [x for x in q.captured_queries if f"UPDATE {matter_table} " in x["sql"].replace('"', "")]
     matter = Matter.objects.get(pk=contact.matter_id)
     assert matter.number == contact.matter.number and not matter.number.startswith("~")
     party = contact.parties.get()
