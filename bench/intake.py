@@ -447,7 +447,7 @@ def main() -> int:
     parser.add_argument(
         "--workers",
         type=int,
-        help="gunicorn worker processes (default as `xinfang serve`: SQLite 1 per core, PostgreSQL 2)",
+        help="gunicorn worker processes (default as `xinfang serve`: 1 per core)",
     )
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
     parser.add_argument("--threads", type=int, default=2, help="threads per gthread worker")

@@ -8,9 +8,9 @@ from django.db import connection
 from xinfang.core.serving import recommended_workers
 
 
-def test_sqlite_runs_one_worker_per_core_postgresql_two():
+def test_one_worker_per_core_for_sqlite_and_postgresql():
     assert recommended_workers("sqlite", cores=2) == 2
-    assert recommended_workers("postgresql", cores=2) == 4
+    assert recommended_workers("postgresql", cores=2) == 2
     assert recommended_workers("sqlite", cores=0) >= 1
 
 
