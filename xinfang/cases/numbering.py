@@ -5,37 +5,42 @@ queue on the lock, numbers are unique, and a rolled-back registration releases i
 so there are no gaps except the ones a crash mid-commit could leave (none on PostgreSQL or SQLite).
 
 Because the lock is held from the draw until the commit, every registration of a jurisdiction waits for it
-in turn. A registration draws the number just before it writes the matter (``number_new_matter``): the lock
-covers the registration's last three statements on PostgreSQL (the draw with the keys, the rows, the
-events with the commit). Drawing it after an insert under a placeholder held the lock one statement less but
-wrote every matter twice — and the second write, changing the indexed number, put a new entry into every
-index of the matter table.
+in turn. A registration draws the number just before it writes the matter (``number_new_matter``): on
+PostgreSQL the lock covers the draw with the keys and then one round trip — the rows, the events and the
+COMMIT sent together (``core.transactions.committed_in_pipeline``). Drawing it after an insert under a
+placeholder held the lock one statement less but wrote every matter twice — and the second write, changing
+the indexed number, put a new entry into every index of the matter table.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection
 from django.db.models import Model
 
 from xinfang.core import rows
 
 from .models import Matter, MatterSequence
 
-# The table name is the model's own constant, never input; values go as parameters.
+# The table name is the model's own constant, never input; values go as parameters. One statement whether or
+# not the counter row exists yet (the jurisdiction's first matter of the year): it inserts the row or, on the
+# (scope, year) unique constraint, increments it — taking the row lock either way (PostgreSQL; SQLite ≥ 3.35
+# under its write lock). No savepoint and no error to recover from, which a pipelined transaction
+# (core/transactions.py) could not recover from in place. (PostgreSQL spends a value of the counter table's
+# own id sequence on every draw; the matter numbers are the ``last`` column, unaffected.)
+_SEQUENCE = MatterSequence._meta.db_table
 _INCREMENT = (
-    f"UPDATE {MatterSequence._meta.db_table} SET last = last + 1 "  # noqa: S608
-    "WHERE scope = %s AND year = %s RETURNING last"
+    f"INSERT INTO {_SEQUENCE} (scope, year, last) VALUES (%s, %s, 1) "  # noqa: S608
+    f"ON CONFLICT (scope, year) DO UPDATE SET last = {_SEQUENCE}.last + 1 RETURNING last"
 )
 
 
-def _increment(scope: str, year: int) -> int | None:
-    # One statement that both takes the row lock and reads the new value (PostgreSQL; SQLite ≥ 3.35).
+def _increment(scope: str, year: int) -> int:
     with connection.cursor() as cursor:
         cursor.execute(_INCREMENT, [scope, year])
-        row = cursor.fetchone()
-    return row[0] if row else None
+        (last,) = cursor.fetchone()
+    return last
 
 
 # PostgreSQL: the number and the keys of the registration's new rows in one statement, one round trip. Table
@@ -51,27 +56,17 @@ def number_new_matter(matter: Matter, *, scope: str, year: int, keys_for: Iterab
     transaction; sets and returns ``matter.number``. On PostgreSQL the primary keys of the new rows in
     ``keys_for`` (as ``rows.assign_ids``) are drawn by the same statement."""
     todo = rows.without_keys(keys_for)
-    last = None
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(_DRAW_WITH_KEYS, [scope, year, rows.sequences_of(todo)])
             last, keys = cursor.fetchone()
         rows.set_keys(todo, keys)
-    if last is None:  # not PostgreSQL, or no counter row yet (the jurisdiction's first matter of the year)
-        last = next_in_sequence(scope=scope, year=year)
+    else:
+        last = _increment(scope, year)
     matter.number = f"{scope}-{year}-{last:06d}"
     return matter.number
 
 
 def next_in_sequence(*, scope: str, year: int) -> int:
     """Next value of a (scope, year) counter; also used for document numbers (scope ``D<unit><kind>``)."""
-    last = _increment(scope, year)
-    if last is None:
-        try:
-            with transaction.atomic():  # savepoint: a concurrent first insert wins, we then increment
-                MatterSequence.objects.create(scope=scope, year=year, last=1)
-                last = 1
-        except IntegrityError:
-            last = _increment(scope, year)
-    assert last is not None
-    return last
+    return _increment(scope, year)

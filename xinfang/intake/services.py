@@ -24,6 +24,7 @@ from xinfang.core.errors import PermissionDenied, ValidationFailed
 from xinfang.core.memo import TtlCache
 from xinfang.core.pii import mask_address, mask_id_number, mask_phone
 from xinfang.core.rows import insert
+from xinfang.core.transactions import committed_in_pipeline
 from xinfang.deadlines.services import compute_clock_due
 from xinfang.notify.models import Notification
 from xinfang.org.models import Region, Unit, UnitKind
@@ -330,7 +331,7 @@ def contact_register(
     # One person new to the records is written with the matter's rows (below); several are written one by one,
     # so that the second look-up finds the first when the same person is listed twice.
     write_together = matter is not None and len(new_people) <= 1
-    with transaction.atomic(), rows.batched(), events_batched():
+    with transaction.atomic(), committed_in_pipeline(), rows.batched(), events_batched():
         lock_new_people(new_people)
         # The same person listed twice is one party.
         parties: dict[int, ContactPetitioner] = {}

@@ -23,7 +23,39 @@ from psycopg import RawCursor
 from psycopg.pq import TransactionStatus
 
 
+class _RowcountInPipeline:
+    """In pipeline mode (``core.transactions.committed_in_pipeline``) a statement's answer is read only
+    when something needs it; psycopg's fetch methods wait for it, its ``rowcount`` does not. Django
+    reads ``rowcount`` after an UPDATE or DELETE (``save(update_fields=…)`` fails on 0 rows), so here it
+    waits too."""
+
+    @property
+    def rowcount(self) -> int:
+        self._fetch_pipeline()  # type: ignore[attr-defined]  # a no-op outside a pipeline or once read
+        return super().rowcount  # type: ignore[misc]
+
+
+# Django's cursor classes (not in django-stubs).
+_DjangoCursor: Any = base.Cursor  # type: ignore[attr-defined]
+_DjangoServerBindingCursor: Any = base.ServerBindingCursor  # type: ignore[attr-defined]
+
+
+class Cursor(_RowcountInPipeline, _DjangoCursor):
+    pass
+
+
+class ServerBindingCursor(_RowcountInPipeline, _DjangoServerBindingCursor):
+    pass
+
+
 class DatabaseWrapper(base.DatabaseWrapper):
+    def get_connection_params(self) -> dict[str, Any]:
+        binding = self.settings_dict["OPTIONS"].get("server_side_binding") is True
+        params = super().get_connection_params()
+        if params.get("cursor_factory") in (_DjangoCursor, _DjangoServerBindingCursor):
+            params["cursor_factory"] = ServerBindingCursor if binding else Cursor
+        return params
+
     def is_usable(self) -> bool:
         conn = self.connection
         if conn is None or conn.closed or conn.broken:

@@ -1,0 +1,170 @@
+"""A registration on PostgreSQL runs as one pipelined transaction (core/transactions.py): fewer round trips,
+the same outcome — committed whole, or not at all, and a used Idempotency-Key still answered from its record.
+
+These need the registration to be the outermost transaction, as in a request: ``transactional_db``, not the
+test-wrapping transaction of ``db`` (inside a caller's transaction the pipeline stays off).
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from xinfang.cases.models import Matter, MatterSequence
+from xinfang.core.transactions import committed_in_pipeline
+from xinfang.intake import services as intake_services
+from xinfang.intake.models import Contact, IdempotencyRecord, Petitioner
+from xinfang.intake.services import contact_register
+from xinfang.intake.validation import PetitionerInput
+from xinfang.testing.factories import build_world, contact_input, id_number
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def pg_world(transactional_db):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: set DATABASE_URL=postgres://… (SQLite has no pipeline)")
+    return build_world()
+
+
+def _round_trips(trace: str) -> int:
+    """Times the client waited for the server until the transaction ended: each Sync, and each Flush not
+    right after a Sync. (The server reports itself idle after the look-up outside the transaction and again
+    after the commit; what follows is the SMS sent on commit.)"""
+    waits, previous, in_transaction = 0, "", False
+    for line in trace.splitlines():
+        parts = [part.strip() for part in line.split("\t")]
+        if parts[:3] == ["B", "5", "ReadyForQuery"]:
+            if parts[3] == "I" and in_transaction:
+                break
+            in_transaction = in_transaction or parts[3] == "T"
+        if len(parts) > 2 and parts[0] == "F":
+            if parts[2] in ("Sync", "Flush"):
+                waits += parts[2] == "Sync" or previous != "Sync"
+                in_transaction = in_transaction or parts[2] == "Flush"
+            previous = parts[2]
+    return waits
+
+
+def _traced(tmp_path, work):
+    from psycopg.pq import Trace
+
+    connection.ensure_connection()
+    pgconn = connection.connection.pgconn
+    path = tmp_path / "libpq-trace.txt"
+    with open(path, "w") as sink:
+        pgconn.trace(sink.fileno())
+        pgconn.set_trace_flags(Trace.SUPPRESS_TIMESTAMPS)
+        try:
+            result = work()
+        finally:
+            pgconn.untrace()
+    return result, path.read_text()
+
+
+def test_a_new_petitioners_registration_is_four_round_trips_and_is_committed(pg_world, tmp_path):
+    actor = pg_world.users["registrar"]
+    for _ in range(3):  # the statements prepared (prepare_threshold), the counter row there
+        contact_register(data=contact_input(), actor=actor)
+    person = PetitionerInput(name="孙八", id_number=id_number(801), phone="13800138801", address="某路8号")
+    contact, trace = _traced(
+        tmp_path, lambda: contact_register(data=contact_input(petitioners=[person]), actor=actor)
+    )
+    # Look-up before the transaction; BEGIN + advisory lock + look-up again; the number with every key; the
+    # rows, the SMS and events, COMMIT. Without the pipeline it was eight.
+    assert _round_trips(trace) == 4, trace
+    assert "COMMIT" in trace and connection.connection.autocommit  # Django's state back to normal
+    # Committed: another connection sees it.
+    import psycopg
+
+    url = connection.settings_dict
+    with psycopg.connect(
+        dbname=url["NAME"], host=url["HOST"] or None, port=url["PORT"] or None, user=url["USER"] or None
+    ) as other:
+        (number,) = other.execute(
+            "SELECT m.number FROM cases_matter m JOIN intake_contact c ON c.matter_id = m.id WHERE c.id = %s",
+            [contact.pk],
+        ).fetchone()
+    assert number == contact.matter.number
+
+
+def test_an_update_inside_the_pipeline_is_counted(pg_world):
+    """A known petitioner with a new phone number is updated with ``save(update_fields=…)``, which checks the
+    row count: in the pipeline the count is waited for (core/postgresql ``rowcount``), not read as 0."""
+    from xinfang.core.crypto import decrypt
+
+    actor = pg_world.users["registrar"]
+    person = PetitionerInput(name="周九", id_number=id_number(802), phone="13800138802", address="某路9号")
+    contact_register(data=contact_input(petitioners=[person]), actor=actor)
+    new_phone = PetitionerInput(name="周九", id_number=id_number(802), phone="13800138803", address="某路9号")
+    contact_register(data=contact_input(petitioners=[new_phone]), actor=actor)
+    (petitioner,) = Petitioner.objects.filter(name="周九")
+    assert decrypt(petitioner.phone_enc) == "13800138803"
+
+
+def test_a_failure_late_in_the_pipelined_registration_leaves_nothing(pg_world, monkeypatch):
+    actor = pg_world.users["registrar"]
+    first = contact_register(data=contact_input(), actor=actor)
+    counts = (Matter.objects.count(), Contact.objects.count(), Petitioner.objects.count())
+    (sequence,) = MatterSequence.objects.filter(year=first.received_at.year)
+
+    def broken(**kwargs):
+        raise RuntimeError("SMS gateway template missing")
+
+    monkeypatch.setattr(intake_services, "sms_queue", broken)  # after the matter's rows were sent
+    with pytest.raises(RuntimeError):
+        contact_register(data=contact_input(), actor=actor)
+    assert (Matter.objects.count(), Contact.objects.count(), Petitioner.objects.count()) == counts
+    sequence.refresh_from_db()
+    assert sequence.last == int(first.matter.number.rsplit("-", 1)[1])  # the number went back
+    monkeypatch.undo()
+    later = contact_register(data=contact_input(), actor=actor)  # the connection is fine afterwards
+    assert int(later.matter.number.rsplit("-", 1)[1]) == sequence.last + 1
+
+
+def test_the_first_number_of_a_year_is_drawn_inside_the_pipeline(pg_world):
+    actor = pg_world.users["registrar"]
+    MatterSequence.objects.all().delete()
+    contact = contact_register(data=contact_input(), actor=actor)
+    assert contact.matter.number.endswith("-000001")
+    assert contact_register(data=contact_input(), actor=actor).matter.number.endswith("-000002")
+
+
+def test_a_used_idempotency_key_is_answered_from_its_record(pg_world):
+    """The record's unique INSERT fails only when the pipeline is synced at the commit; the registration
+    rolls back and the first answer is replayed."""
+    _token, raw = pg_world.token("city_bureau")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    body = {
+        "channel": "hotline12345",
+        "title": "小区噪音扰民",
+        "request": "请求查处夜间施工噪音",
+        "facts": "工地每晚施工到凌晨",
+        "reasons": "严重影响休息",
+        "region_code": "440305",
+        "petitioners": [
+            {"name": "钱七", "id_number": id_number(11), "phone": "13900139000", "address": "学府路2号"}
+        ],
+    }
+
+    def post():
+        return client.post(
+            "/api/v1/contacts", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="p-1"
+        )
+
+    first, second = post(), post()
+    assert (first.status_code, second.status_code) == (201, 200), second.content
+    assert first.json() == second.json()
+    assert Matter.objects.count() == 1 and IdempotencyRecord.objects.count() == 1
+
+
+def test_nested_in_a_callers_transaction_the_pipeline_stays_off(pg_world):
+    from django.db import transaction
+
+    # the caller's transaction, then a service's as in contact_register
+    with transaction.atomic(), transaction.atomic(), committed_in_pipeline():
+        assert connection.connection._pipeline is None  # the caller commits, not this block
+    with transaction.atomic(), committed_in_pipeline():  # outermost: on
+        assert connection.connection._pipeline is not None
