@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable
+from contextlib import ExitStack
 from typing import Any
 
 from django.db import connection, transaction
@@ -191,6 +192,7 @@ def petitioner_upsert(
     sealed: Petitioner | None = None,
     known: Petitioner | None = None,
     insert_new: bool = True,
+    settled: bool = False,
 ) -> tuple[Petitioner, bool]:
     """Reuse the petitioner known by the same ID number (blind index); otherwise create one.
 
@@ -201,7 +203,8 @@ def petitioner_upsert(
     create it). Returns the petitioner and whether it was created by this call; with ``insert_new=False`` a
     new petitioner is returned unsaved, for the caller to write (``rows.insert_together``)."""
     row = sealed if sealed is not None else petitioner_sealed(data)
-    existing = known if known is not None else petitioner_known(data=data, sealed=row)
+    # settled: ``known`` was looked up after lock_new_people, in this transaction — None means new.
+    existing = known if known is not None or settled else petitioner_known(data=data, sealed=row)
     if existing is not None:
         changed = []
         if data.phone and existing.phone_hash != row.phone_hash:
@@ -262,10 +265,50 @@ def contact_register(
         raise ValidationFailed("received_in_future", "收到时间不能晚于当前时间", field="received_at")
 
     sealed = [petitioner_sealed(person) for person in data.petitioners]
-    # Reads, before the write lock: who is on record already, and whether one of them has a final decision on
-    # the same facts (Art 36¶3). A brand-new petitioner has no history, so one registered concurrently by
-    # someone else cannot change the finality check; petitioner_upsert looks the not-found ones up again.
     people = list(zip(data.petitioners, sealed, strict=True))
+    with ExitStack() as early:
+        # PostgreSQL, as the outermost transaction: the transaction begins here, the people are locked first
+        # (lock_new_people) and looked up once, in the same flight as BEGIN (core/transactions.py) — no
+        # look-up before the transaction and again after the lock. There is no database-wide write lock to
+        # keep short, as SQLite has; there the look-ups and checks run before it, below.
+        settled = connection.vendor == "postgresql" and not connection.in_atomic_block
+        if settled:
+            early.enter_context(transaction.atomic())
+            early.enter_context(committed_in_pipeline())
+            lock_new_people(people)
+        return _register_people(
+            data=data,
+            actor=actor,
+            token=token,
+            also_in_transaction=also_in_transaction,
+            unit=unit,
+            region=region,
+            accused=accused,
+            received_at=received_at,
+            people=people,
+            settled=settled,
+        )
+
+
+def _register_people(
+    *,
+    data: ContactInput,
+    actor: Any,
+    token: Any,
+    also_in_transaction: Callable[[Contact], object] | None,
+    unit: Unit,
+    region: Region,
+    accused: Unit | None,
+    received_at: dt.datetime,
+    people: list[tuple[PetitionerInput, Petitioner]],
+    settled: bool,
+) -> Contact:
+    """The rest of ``contact_register``. ``settled``: inside its PostgreSQL transaction with the people
+    locked, so what ``petitioner_known`` finds now is final (no look-up again)."""
+    # Reads, before the write lock (SQLite): who is on record already, and whether one of them has a final
+    # decision on the same facts (Art 36¶3). A brand-new petitioner has no history, so one registered
+    # concurrently by someone else cannot change the finality check; petitioner_upsert looks the not-found
+    # ones up again (unless settled).
     on_record = [petitioner_known(data=person, sealed=row) for person, row in people]
     final = None
     if not data.attach_to:
@@ -331,14 +374,16 @@ def contact_register(
     # One person new to the records is written with the matter's rows (below); several are written one by one,
     # so that the second look-up finds the first when the same person is listed twice.
     write_together = matter is not None and len(new_people) <= 1
-    with transaction.atomic(), committed_in_pipeline(), rows.batched(), events_batched():
-        lock_new_people(new_people)
+    # Settled: inside the transaction begun above (no savepoint needed); the pipeline is that one's.
+    with transaction.atomic(savepoint=not settled), committed_in_pipeline(), rows.batched(), events_batched():
+        if not settled:
+            lock_new_people(new_people)
         # The same person listed twice is one party.
         parties: dict[int, ContactPetitioner] = {}
         created: list[Petitioner] = []
         for (person, row), was_known in zip(people, on_record, strict=True):
             petitioner, is_new = petitioner_upsert(
-                data=person, sealed=row, known=was_known, insert_new=not write_together
+                data=person, sealed=row, known=was_known, insert_new=not write_together, settled=settled
             )
             if is_new and write_together:
                 created.append(petitioner)
