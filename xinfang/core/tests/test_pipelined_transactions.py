@@ -168,3 +168,30 @@ def test_nested_in_a_callers_transaction_the_pipeline_stays_off(pg_world):
         assert connection.connection._pipeline is None  # the caller commits, not this block
     with transaction.atomic(), committed_in_pipeline():  # outermost: on
         assert connection.connection._pipeline is not None
+
+
+def test_a_database_error_in_the_first_flight_rolls_back_and_the_connection_recovers(pg_world, monkeypatch):
+    """An error from the server while the pipeline is open (here: the petitioner look-up fails) reaches the
+    caller as Django's error; the transaction is rolled back and the next registration on the same
+    connection works."""
+    from django.db import DataError
+
+    actor = pg_world.users["registrar"]
+    contact_register(data=contact_input(), actor=actor)
+    counts = (Matter.objects.count(), Contact.objects.count(), Petitioner.objects.count())
+    real_known = intake_services.petitioner_known
+
+    def failing_look_up(**kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 / 0")  # queued behind BEGIN and the advisory lock
+            cursor.fetchone()
+        return real_known(**kwargs)
+
+    monkeypatch.setattr(intake_services, "petitioner_known", failing_look_up)
+    with pytest.raises(DataError):
+        contact_register(data=contact_input(), actor=actor)
+    monkeypatch.undo()
+    assert (Matter.objects.count(), Contact.objects.count(), Petitioner.objects.count()) == counts
+    assert connection.connection.info.transaction_status.name == "IDLE"
+    later = contact_register(data=contact_input(), actor=actor)
+    assert Matter.objects.filter(pk=later.matter_id).exists()
