@@ -381,9 +381,18 @@ def _register_people(
         # The same person listed twice is one party.
         parties: dict[int, ContactPetitioner] = {}
         created: list[Petitioner] = []
+        named: set[str] = set()
         for (person, row), was_known in zip(people, on_record, strict=True):
+            # Named again on this contact: looked up again, so it finds the row written for its first mention.
+            person_key = _person_key(person, row)
+            again = bool(person_key) and person_key in named
+            named.add(person_key)
             petitioner, is_new = petitioner_upsert(
-                data=person, sealed=row, known=was_known, insert_new=not write_together, settled=settled
+                data=person,
+                sealed=row,
+                known=was_known,
+                insert_new=not write_together,
+                settled=settled and not again,
             )
             if is_new and write_together:
                 created.append(petitioner)

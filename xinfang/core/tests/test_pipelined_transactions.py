@@ -195,3 +195,14 @@ def test_a_database_error_in_the_first_flight_rolls_back_and_the_connection_reco
     assert connection.connection.info.transaction_status.name == "IDLE"
     later = contact_register(data=contact_input(), actor=actor)
     assert Matter.objects.filter(pk=later.matter_id).exists()
+
+
+def test_a_new_person_listed_twice_is_one_petitioner(pg_world):
+    """Looked up once under the lock, a new person is new — but the same person named twice on one contact
+    (a form filled twice by mistake) is still one petitioner and one party."""
+    actor = pg_world.users["registrar"]
+    twin = PetitionerInput(name="吴十", id_number=id_number(803), phone="13800138804", address="某路10号")
+    other = PetitionerInput(name="郑十一", id_number=id_number(804), phone="13800138805", address="某路11号")
+    contact = contact_register(data=contact_input(petitioners=[twin, other, twin]), actor=actor)
+    assert Petitioner.objects.filter(name="吴十").count() == 1
+    assert sorted(contact.parties.values_list("petitioner__name", flat=True)) == ["吴十", "郑十一"]
