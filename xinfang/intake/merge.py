@@ -11,7 +11,7 @@ A merge keeps one record and folds the other into it, in one transaction with it
   they are — nothing is decrypted;
 - the duplicate's row stays, marked ``merged_into`` (nothing is deleted: the trail of who was merged into
   whom, when and why is complete), and keeps its blind indexes, so that a later registration with the
-  duplicate's phone or a look-up by it still finds the person — ``services.petitioner_known`` and
+  duplicate's phone or a look-up by it still finds the person — ``petitioners.petitioner_known`` and
   ``selectors.petitioner_history`` follow ``merged_into`` to the kept record;
 - two different ID numbers are two people: refused;
 - a merge found to be wrong is undone exactly (``petitioner_unmerge``, 拆分) from what its event recorded.

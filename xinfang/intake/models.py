@@ -16,7 +16,7 @@ class Petitioner(models.Model):
         "类型", max_length=20, choices=PetitionerKind.choices, default=PetitionerKind.PERSON
     )
     name = models.CharField("姓名（名称）", max_length=100, db_index=True)
-    # Ciphertext (Fernet) — never decrypted for lists; see intake.services.petitioner_reveal.
+    # Ciphertext (Fernet) — never decrypted for lists; see intake.petitioners.petitioner_reveal.
     id_number_enc = models.TextField(blank=True)
     id_number_hash = models.CharField(max_length=40, blank=True, db_index=True)
     id_number_masked = models.CharField("证件号码", max_length=24, blank=True)

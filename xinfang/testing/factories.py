@@ -109,3 +109,26 @@ def contact_input(**overrides: Any) -> ContactInput:
 
 def register(world: World, actor: str = "registrar", **overrides: Any):
     return contact_register(data=contact_input(**overrides), actor=world.users[actor])
+
+
+def api_contact_body(**over: Any) -> dict[str, Any]:
+    """A registration as a system posts it to ``/api/v1/contacts`` (a 12345 hotline hand-over)."""
+    body: dict[str, Any] = {
+        "channel": "hotline12345",
+        "title": "小区噪音扰民",
+        "request": "请求查处夜间施工噪音",
+        "facts": "工地每晚施工到凌晨",
+        "reasons": "严重影响休息",
+        "region_code": "440305",
+        "petitioners": [
+            {
+                "name": "钱七",
+                "id_number": id_number(11),
+                "phone": "13900139000",
+                "address": "深圳市南山区学府路2号",
+            }
+        ],
+        "external_ref": "12345-0001",
+    }
+    body.update(over)
+    return body

@@ -29,8 +29,9 @@ from xinfang.core.http import StaffRequest
 from xinfang.deadlines.selectors import calendar_coverage_notice
 from xinfang.intake.attachments import attachment_add, attachment_path
 from xinfang.intake.models import Attachment, Channel, Contact, Petitioner
+from xinfang.intake.petitioners import petitioner_reveal
 from xinfang.intake.selectors import petitioner_history
-from xinfang.intake.services import contact_register, petitioner_reveal
+from xinfang.intake.services import contact_register
 from xinfang.intake.validation import ContactInput, PetitionerInput
 from xinfang.org.models import Unit
 from xinfang.routing import services as routing

@@ -17,7 +17,7 @@ from xinfang.intake import services as intake_services
 from xinfang.intake.models import Contact, IdempotencyRecord, Petitioner
 from xinfang.intake.services import contact_register
 from xinfang.intake.validation import PetitionerInput
-from xinfang.testing.factories import build_world, contact_input, id_number
+from xinfang.testing.factories import api_contact_body, build_world, contact_input, id_number
 
 pytestmark = pytest.mark.postgres
 
@@ -137,17 +137,7 @@ def test_a_used_idempotency_key_is_answered_from_its_record(pg_world):
     rolls back and the first answer is replayed."""
     _token, raw = pg_world.token("city_bureau")
     client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
-    body = {
-        "channel": "hotline12345",
-        "title": "小区噪音扰民",
-        "request": "请求查处夜间施工噪音",
-        "facts": "工地每晚施工到凌晨",
-        "reasons": "严重影响休息",
-        "region_code": "440305",
-        "petitioners": [
-            {"name": "钱七", "id_number": id_number(11), "phone": "13900139000", "address": "学府路2号"}
-        ],
-    }
+    body = api_contact_body()
 
     def post():
         return client.post(

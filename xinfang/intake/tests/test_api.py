@@ -5,29 +5,9 @@ from django.test import Client
 
 from xinfang.cases.models import Matter
 from xinfang.intake.models import IdempotencyRecord
-from xinfang.testing.factories import id_number
+from xinfang.testing.factories import api_contact_body
 
-
-def _body(**over):
-    body = {
-        "channel": "hotline12345",
-        "title": "小区噪音扰民",
-        "request": "请求查处夜间施工噪音",
-        "facts": "工地每晚施工到凌晨",
-        "reasons": "严重影响休息",
-        "region_code": "440305",
-        "petitioners": [
-            {
-                "name": "钱七",
-                "id_number": id_number(11),
-                "phone": "13900139000",
-                "address": "深圳市南山区学府路2号",
-            }
-        ],
-        "external_ref": "12345-0001",
-    }
-    body.update(over)
-    return body
+_body = api_contact_body
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from xinfang.audit.models import Event
 from xinfang.cases.models import Clock, Matter, MatterStatus
 from xinfang.core.errors import PermissionDenied, ValidationFailed
 from xinfang.intake.models import Contact, Petitioner
-from xinfang.intake.services import petitioner_reveal
+from xinfang.intake.petitioners import petitioner_reveal
 from xinfang.intake.validation import PetitionerInput
 from xinfang.notify.models import Notification
 from xinfang.testing.factories import id_number, register

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from xinfang.intake.services import pii_rotate_keys
+from xinfang.intake.petitioners import pii_rotate_keys
 
 
 class Command(BaseCommand):
