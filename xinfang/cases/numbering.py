@@ -36,13 +36,6 @@ _INCREMENT = (
 )
 
 
-def _increment(scope: str, year: int) -> int:
-    with connection.cursor() as cursor:
-        cursor.execute(_INCREMENT, [scope, year])
-        (last,) = cursor.fetchone()
-    return last
-
-
 # PostgreSQL: the number and the keys of the registration's new rows in one statement, one round trip. Table
 # and column names are the models' own constants, never input; values go as parameters.
 _DRAW_WITH_KEYS = (
@@ -62,11 +55,14 @@ def number_new_matter(matter: Matter, *, scope: str, year: int, keys_for: Iterab
             last, keys = cursor.fetchone()
         rows.set_keys(todo, keys)
     else:
-        last = _increment(scope, year)
+        last = next_in_sequence(scope=scope, year=year)
     matter.number = f"{scope}-{year}-{last:06d}"
     return matter.number
 
 
 def next_in_sequence(*, scope: str, year: int) -> int:
     """Next value of a (scope, year) counter; also used for document numbers (scope ``D<unit><kind>``)."""
-    return _increment(scope, year)
+    with connection.cursor() as cursor:
+        cursor.execute(_INCREMENT, [scope, year])
+        (last,) = cursor.fetchone()
+    return last

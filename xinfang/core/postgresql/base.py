@@ -50,10 +50,10 @@ class ServerBindingCursor(_RowcountInPipeline, _DjangoServerBindingCursor):
 
 class DatabaseWrapper(base.DatabaseWrapper):
     def get_connection_params(self) -> dict[str, Any]:
-        binding = self.settings_dict["OPTIONS"].get("server_side_binding") is True
         params = super().get_connection_params()
-        if params.get("cursor_factory") in (_DjangoCursor, _DjangoServerBindingCursor):
-            params["cursor_factory"] = ServerBindingCursor if binding else Cursor
+        # Django picked its cursor class (server-side binding or not); ours is the same with ``rowcount``.
+        ours = {_DjangoCursor: Cursor, _DjangoServerBindingCursor: ServerBindingCursor}
+        params["cursor_factory"] = ours.get(params.get("cursor_factory"), params.get("cursor_factory"))
         return params
 
     def is_usable(self) -> bool:
