@@ -5,11 +5,16 @@ queue on the lock, numbers are unique, and a rolled-back registration releases i
 so there are no gaps except the ones a crash mid-commit could leave (none on PostgreSQL or SQLite).
 
 Because the lock is held from the draw until the commit, every registration of a jurisdiction waits for it
-in turn. A registration draws the number just before it writes the matter (``number_new_matter``): on
-PostgreSQL the lock covers the draw with the keys and then one round trip — the rows, the events and the
-COMMIT sent together (``core.transactions.committed_in_pipeline``). Drawing it after an insert under a
-placeholder held the lock one statement less but wrote every matter twice — and the second write, changing
-the indexed number, put a new entry into every index of the matter table.
+in turn. On SQLite the number is drawn just before the matter is written (``number_new_matter``), under the
+database's write lock anyway. On PostgreSQL a registration in its own transaction has the number drawn by
+the very statement that writes its rows (``number_drawn_with_batch``), sent with the COMMIT in one round
+trip (``core.transactions.committed_in_pipeline``): the counter row is locked for that round trip only, not
+also for the one before it and the Python in between, which had made concurrent registrations queue on it
+(the bench showed the lock, not the CPU, was the limit). Until the statement runs the matter's number is
+``PENDING``; the statement writes the real one wherever ``PENDING`` stands — the matter, its events, its SMS
+and the API's idempotency record — and the caller learns it after the commit. (Drawing it after an insert
+under a placeholder and updating the matter would have written every matter twice, with a new entry in
+every index of the matter table.)
 """
 
 from __future__ import annotations
@@ -42,6 +47,35 @@ _DRAW_WITH_KEYS = (
     f"WITH drawn AS ({_INCREMENT}) SELECT (SELECT last FROM drawn), "  # noqa: S608
     "ARRAY(SELECT nextval(s::regclass) FROM unnest(%s::oid[]) WITH ORDINALITY AS t(s, i) ORDER BY i)"
 )
+
+
+#: What a matter's number reads until its registration's statement draws it (``number_drawn_with_batch``).
+PENDING = "XF-MATTER-NUMBER-PENDING"
+
+# The drawn counter, formatted as number_new_matter formats it (six digits at least, more when needed).
+_DRAW_FORMATTED = (
+    f"{_INCREMENT.removesuffix(' RETURNING last')} RETURNING "
+    "scope || '-' || year || '-' || lpad(last::text, greatest(6, length(last::text)), '0') AS value"
+)
+
+
+def number_drawn_with_batch(
+    matter: Matter, *, scope: str, year: int, carried_by: Iterable[tuple[type[Model], str]] = ()
+) -> rows.DrawnWithBatch:
+    """PostgreSQL, inside ``rows.batched()``: the next number of (scope, year) is drawn by the statement that
+    writes the block's rows, and written wherever ``PENDING`` stands in ``matter.number`` and in the columns
+    ``carried_by`` ((model, attname)). ``matter.number`` is ``PENDING`` until the caller sets it from
+    ``value()`` after the commit. A rolled-back registration gives its number back, as with
+    ``number_new_matter``."""
+    drawn = rows.DrawnWithBatch(
+        sql=_DRAW_FORMATTED,
+        params=[scope, year],
+        marker=PENDING,
+        columns=frozenset({(Matter, "number"), *carried_by}),
+    )
+    rows.draw_with_batch(drawn)
+    matter.number = PENDING
+    return drawn
 
 
 def number_new_matter(matter: Matter, *, scope: str, year: int, keys_for: Iterable[Model] = ()) -> str:

@@ -24,6 +24,7 @@ import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections, models
@@ -62,7 +63,7 @@ _multi: dict[tuple[type[models.Model], str, int], str] = {}
 _with_pk: dict[tuple[type[models.Model], str, bool], _Plan] = {}
 _sequences: dict[tuple[type[models.Model], str], int] = {}
 # (shape of the runs, alias) → (the one statement, the fields of each run)
-_together: dict[tuple[tuple, str], tuple[str, list[list]]] = {}
+_together: dict[tuple, tuple[str, list[list]]] = {}
 # One statement for any number of keys from any sequences: the i-th key from the i-th sequence named.
 _DRAW_IDS = "SELECT nextval(s::regclass) FROM unnest(%s::oid[]) WITH ORDINALITY AS t(s, i) ORDER BY i"
 _later = threading.local()  # per thread: each thread has its own connection and transaction
@@ -247,10 +248,13 @@ def insert_together(
     _write_runs(_runs([(obj, save_override_is_update_guard) for obj in objs]), using)
 
 
-def _together_sql(shape: tuple, using: str, connection: Any) -> tuple[str, list[list]]:
+def _together_sql(
+    shape: tuple, using: str, connection: Any, drawn: DrawnWithBatch | None = None
+) -> tuple[str, list[list]]:
     """One ``WITH w0 AS (INSERT …), w1 AS (INSERT …) INSERT …`` for runs of this shape (model, keys given,
     rows, save override allowed), numbered for ``execute_native`` where the backend has it; the fields of
-    each run in column order."""
+    each run in column order. With ``drawn``: ``WITH drawn AS (…), w0 AS (INSERT …) … SELECT value FROM
+    drawn``, the columns it names taking the drawn value in place of its marker."""
     parts, plans = [], []
     for model, with_pk, rows, guard in shape:
         key = (model, using, guard)
@@ -258,18 +262,52 @@ def _together_sql(shape: tuple, using: str, connection: Any) -> tuple[str, list[
         plan = cache.get(key)
         if plan is None:
             plan = cache[key] = _compile(model, using, guard, with_pk=with_pk)
-        parts.append(_repeated(plan[0].split(" RETURNING ", 1)[0], rows))
+        single = plan[0].split(" RETURNING ", 1)[0]
+        if drawn is not None:
+            single = _taking_drawn(single, model, plan[1], drawn, connection)
+        parts.append(_repeated(single, rows))
         plans.append(plan[1])
-    *first, last = parts
-    sql = (f"WITH {', '.join(f'w{i} AS ({part})' for i, part in enumerate(first))} " if first else "") + last
+    if drawn is not None:
+        ctes = [f"drawn AS ({drawn.sql})", *(f"w{i} AS ({part})" for i, part in enumerate(parts))]
+        sql = f"WITH {', '.join(ctes)} SELECT value FROM drawn"  # noqa: S608  (our own SQL, values are parameters)
+    else:
+        *first, last = parts
+        sql = (
+            f"WITH {', '.join(f'w{i} AS ({part})' for i, part in enumerate(first))} " if first else ""
+        ) + last
     return (_numbered(sql) if hasattr(connection, "execute_native") else sql), plans
 
 
-def _write_runs(runs: list[tuple[tuple[models.Model, ...], bool]], using: str) -> None:
-    if not runs:
+def _taking_drawn(
+    sql: str, model: type[models.Model], fields: list, drawn: DrawnWithBatch, connection: Any
+) -> str:
+    """The one-row INSERT with each placeholder of a column in ``drawn.columns`` wrapped so that the drawn
+    value replaces the marker (text and JSON alike: through their text form)."""
+    taking = {attname for owner, attname in drawn.columns if owner is model}
+    if not taking:
+        return sql
+    head, group = sql.split(" VALUES ", 1)
+    assert group == "(" + ", ".join(["%s"] * len(fields)) + ")", sql
+    # The marker is checked to be letters, digits and dashes (DrawnWithBatch); column types are the models'.
+    holders = [
+        f"replace(%s::text, '{drawn.marker}', (SELECT value FROM drawn))::{field.db_type(connection)}"  # noqa: S608
+        if attname in taking
+        else "%s"
+        for attname, _as_is, field in fields
+    ]
+    return f"{head} VALUES ({', '.join(holders)})"
+
+
+def _write_runs(
+    runs: list[tuple[tuple[models.Model, ...], bool]], using: str, drawn: DrawnWithBatch | None = None
+) -> None:
+    if not runs and drawn is None:
         return
     connection = connections[using]
-    if connection.vendor != "postgresql" or (len(runs) == 1 and runs[0][0][0].pk is None):
+    native = getattr(connection, "execute_native", None)
+    if drawn is not None and native is None:
+        raise RuntimeError("rows.draw_with_batch: PostgreSQL through xinfang.core.postgresql only")
+    if drawn is None and (connection.vendor != "postgresql" or (len(runs) == 1 and runs[0][0][0].pk is None)):
         for run, guard in runs:
             insert(*run, using=using, save_override_is_update_guard=guard)
         return
@@ -279,11 +317,12 @@ def _write_runs(runs: list[tuple[tuple[models.Model, ...], bool]], using: str) -
                 f"rows.insert_together: {type(run[0])._meta.label} rows with and without keys mixed"
             )
     shape = tuple((type(run[0]), run[0].pk is not None, len(run), guard) for run, guard in runs)
-    statement = _together.get((shape, using))
+    key = (shape, using, drawn.sql, drawn.marker, drawn.columns) if drawn is not None else (shape, using)
+    statement = _together.get(key)
     if statement is None:
-        statement = _together[shape, using] = _together_sql(shape, using, connection)
+        statement = _together[key] = _together_sql(shape, using, connection, drawn)
     sql, plans = statement
-    params: list[Any] = []
+    params: list[Any] = list(drawn.params) if drawn is not None else []
     for (run, _guard), fields in zip(runs, plans, strict=True):
         run_params = _params_of(run, fields, connection)
         if run_params is None:
@@ -291,8 +330,10 @@ def _write_runs(runs: list[tuple[tuple[models.Model, ...], bool]], using: str) -
                 f"rows.insert_together: an expression among the values of {type(run[0])._meta.label}"
             )
         params += run_params
-    native = getattr(connection, "execute_native", None)
-    if native is None:  # Django's own PostgreSQL backend
+    if drawn is not None:
+        assert native is not None  # checked above
+        drawn._cursor = native(sql, params, keep=True)
+    elif native is None:  # Django's own PostgreSQL backend
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
     else:
@@ -300,6 +341,49 @@ def _write_runs(runs: list[tuple[tuple[models.Model, ...], bool]], using: str) -
     for run, _guard in runs:
         for obj in run:
             obj._state.adding, obj._state.db = False, using
+
+
+@dataclass(eq=False)
+class DrawnWithBatch:
+    """A value that the statement writing a ``batched()`` block's rows draws itself (PostgreSQL): ``sql`` is
+    a data-modifying statement (``%s`` placeholders, ``params``; no ``$`` or ``%%``) RETURNING one row with
+    one column ``value``. Wherever ``marker`` stands in a value of one of ``columns`` ((model, attname);
+    text or JSON), that statement writes the drawn value instead. So whatever ``sql`` locks is locked from
+    the block's statement to the COMMIT sent with it (``core.transactions.committed_in_pipeline``), not
+    while Python builds the rows. ``value()`` reads it once the block's transaction has committed."""
+
+    sql: str
+    params: list[Any]
+    marker: str
+    columns: frozenset[tuple[type[models.Model], str]]
+    _cursor: Any = None
+    _value: Any = None
+
+    def __post_init__(self) -> None:
+        # Goes into the statement as a literal: letters, digits and dashes only.
+        assert re.fullmatch(r"[A-Za-z0-9-]+", self.marker), self.marker
+
+    def value(self) -> Any:
+        if self._value is None:
+            if self._cursor is None:
+                raise RuntimeError("rows.DrawnWithBatch: its batch has not been written")
+            try:
+                row = self._cursor.fetchone()
+            finally:
+                self._cursor.close()
+                self._cursor = None
+            assert row is not None
+            self._value = row[0]
+        return self._value
+
+
+def draw_with_batch(drawn: DrawnWithBatch) -> None:
+    """Have the statement writing the current ``batched()`` block's rows draw ``drawn`` (one per block)."""
+    if getattr(_later, "rows", None) is None:
+        raise RuntimeError("rows.draw_with_batch() needs an enclosing rows.batched()")
+    if getattr(_later, "drawn", None) is not None:
+        raise RuntimeError("rows.draw_with_batch(): one draw per batch")
+    _later.drawn = drawn
 
 
 @contextmanager
@@ -310,13 +394,14 @@ def batched(using: str = "default") -> Iterator[None]:
     if getattr(_later, "rows", None) is not None:
         yield
         return
-    _later.rows = []
+    _later.rows, _later.drawn = [], None
     try:
         yield
         rows: list[tuple[models.Model, bool]] = _later.rows
+        drawn: DrawnWithBatch | None = _later.drawn
     finally:
-        _later.rows = None
-    _write_runs(_runs(rows), using)
+        _later.rows = _later.drawn = None
+    _write_runs(_runs(rows), using, drawn)
 
 
 def insert_later(*objs: models.Model, save_override_is_update_guard: bool = False) -> None:

@@ -145,13 +145,11 @@ def register_contact(request: ApiRequest, payload: ContactIn):
     def earlier() -> IdempotencyRecord | None:
         return IdempotencyRecord.objects.filter(token=token, key=key).first()
 
-    written: list[ContactOut] = []
-
     def write_record(contact) -> None:
         # Inside the registration's transaction: the petition and its record commit together or not at all.
-        out = _out(contact)
-        written.append(out)  # the same answer goes back to this request
-        response = out.model_dump()
+        # On PostgreSQL the matter number is still numbering.PENDING here: the statement that writes this
+        # record draws it and writes it in (intake.services._CARRY_NUMBER).
+        response = _out(contact).model_dump()
         # With the registration's last rows (rows.batched): a used key fails that INSERT's unique constraint.
         insert_later(
             IdempotencyRecord(token=token, key=key, body_hash=body_hash, status_code=201, response=response)
@@ -174,7 +172,7 @@ def register_contact(request: ApiRequest, payload: ContactIn):
         if first is None:
             raise
         return replay(first)
-    return Status(201, written[-1] if written else _out(contact))
+    return Status(201, _out(contact))  # as recorded; the number is known once committed
 
 
 class HistoryOut(Schema):

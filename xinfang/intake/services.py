@@ -6,18 +6,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from contextlib import ExitStack
+from functools import partial
 from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from xinfang.audit.models import Event
 from xinfang.audit.services import events_batched, record_event
 from xinfang.cases.clocks import clock_prepare, clock_started, local_today
 from xinfang.cases.finality import find_final_match
 from xinfang.cases.models import Matter, MatterStatus
 from xinfang.cases.notices import sms_prepare, sms_queue
-from xinfang.cases.numbering import number_new_matter
+from xinfang.cases.numbering import PENDING, number_drawn_with_batch, number_new_matter
 from xinfang.cases.selectors import matter_for
 from xinfang.core import crypto, rows
 from xinfang.core.actors import as_user
@@ -30,7 +32,7 @@ from xinfang.notify.models import Notification
 from xinfang.org.models import Region, Unit, UnitKind
 from xinfang.org.selectors import region_by_code
 
-from .models import Contact, ContactPetitioner, Petitioner
+from .models import Contact, ContactPetitioner, IdempotencyRecord, Petitioner
 from .petitioners import lock_new_people, person_key, petitioner_known, petitioner_sealed, petitioner_upsert
 from .validation import ContactInput, PetitionerInput, validate_contact
 
@@ -251,21 +253,29 @@ def _register_people(
         else:
             contact.ordinal, contact.is_repeat = 1, False
             own = [*created, matter, contact, *parties.values(), *([clock] if clock else [])]
-            # From the draw to the commit the number counter is locked (cases/numbering.py). PostgreSQL: the
-            # number and every key in one statement (the SMS too: their events name them), then the
-            # petitioner, matter, contact, parties and clock written in one; elsewhere one INSERT per table.
-            number_new_matter(
-                matter,
-                scope=unit.region.code,
-                year=timezone.localtime(received_at).year,
-                keys_for=[*own, *sms],
-            )
+            scope, year = unit.region.code, timezone.localtime(received_at).year
+            # From the draw to the commit the number counter is locked (cases/numbering.py).
+            if settled:
+                # PostgreSQL, its own transaction: every key now (the SMS too: their events name them), no
+                # lock; the number is drawn by the one statement that writes all the rows, events, SMS and
+                # idempotency record, sent with the COMMIT — the counter is locked for that round trip only.
+                rows.assign_ids(*own, *sms)
+                drawn = number_drawn_with_batch(matter, scope=scope, year=year, carried_by=_CARRY_NUMBER)
+                # Registered before sms_queue's send-on-commit hooks: they run in order, after the commit.
+                transaction.on_commit(partial(_number_known, drawn, matter, sms))
+            else:
+                # The number and, on PostgreSQL, every key in one statement; then the petitioner, matter,
+                # contact, parties and clock written in one (elsewhere one INSERT per table).
+                number_new_matter(matter, scope=scope, year=year, keys_for=[*own, *sms])
             contact.matter = matter
             for party in parties.values():
                 party.contact = contact  # a new petitioner's key reaches its party when written
             if clock is not None:
                 clock.matter = matter
-            rows.insert_together(*own)
+            if settled:
+                rows.insert_later(*own)
+            else:
+                rows.insert_together(*own)
             ordinal = 1
             is_repeat = False
         if is_repeat:
@@ -323,6 +333,26 @@ def _phones(people: list[tuple[PetitionerInput, Petitioner]], on_record: list[Pe
         elif key not in phones and known is not None:
             phones[key] = crypto.decrypt(known.phone_enc)
     return phones
+
+
+# Where a new matter's number appears in what its registration writes (numbering.number_drawn_with_batch):
+# the matter.registered event, the registration SMS and the API's idempotency record.
+_CARRY_NUMBER = (
+    (Event, "new"),
+    (Notification, "subject"),
+    (Notification, "body"),
+    (IdempotencyRecord, "response"),
+)
+
+
+def _number_known(drawn: rows.DrawnWithBatch, matter: Matter, sms: list[Notification]) -> None:
+    """On commit: the number the statement drew, where this process still has the placeholder — the matter
+    (the caller answers with it) and the SMS the courier is about to send."""
+    number = drawn.value()
+    matter.number = number
+    for notification in sms:
+        notification.subject = notification.subject.replace(PENDING, number)
+        notification.body = notification.body.replace(PENDING, number)
 
 
 def _finish(contact: Contact, also: Callable[[Contact], object] | None) -> Contact:

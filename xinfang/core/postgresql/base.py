@@ -70,16 +70,27 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return super().is_usable()
         return True
 
-    def execute_native(self, sql: str, params: Sequence[Any]) -> None:
+    def execute_native(self, sql: str, params: Sequence[Any], *, keep: bool = False) -> RawCursor | None:
         """Run ``sql`` written with PostgreSQL's own ``$1, $2 …`` placeholders, as a prepared statement like
         every other. For the long multi-table INSERTs of ``core.rows``: psycopg converts ``%s`` statements
         through a cache that skips statements over 50 parameters or 4 KiB, and parsing those again on every
         call cost more than the round trips they save. Errors are Django's (``IntegrityError`` …) and the
-        statement is logged where Django logs queries (``CaptureQueriesContext``, ``DEBUG``)."""
+        statement is logged where Django logs queries (``CaptureQueriesContext``, ``DEBUG``). ``keep``: the
+        cursor is returned open, for the caller to read the answer later (in a pipeline: after it ends) and
+        close."""
         self.validate_no_broken_transaction()
         self.ensure_connection()
         started = time.monotonic()
-        with self.wrap_database_errors, RawCursor(self.connection) as cursor:
-            cursor.execute(sql, params)
+        cursor = RawCursor(self.connection)
+        try:
+            with self.wrap_database_errors:
+                cursor.execute(sql, params)
+        except BaseException:
+            cursor.close()
+            raise
         if self.queries_logged:
             self.queries_log.append({"sql": sql, "time": f"{time.monotonic() - started:.3f}"})
+        if keep:
+            return cursor
+        cursor.close()
+        return None

@@ -196,3 +196,64 @@ def test_a_new_person_listed_twice_is_one_petitioner(pg_world):
     contact = contact_register(data=contact_input(petitioners=[twin, other, twin]), actor=actor)
     assert Petitioner.objects.filter(name="吴十").count() == 1
     assert sorted(contact.parties.values_list("petitioner__name", flat=True)) == ["吴十", "郑十一"]
+
+
+def test_the_number_is_drawn_by_the_statement_that_writes_the_rows(pg_world):
+    """The counter row is locked for the last round trip only: its draw is part of the one statement that
+    writes the matter and everything else, sent with the COMMIT — not a statement of the round trip before
+    (cases/numbering.py)."""
+    from django.test.utils import CaptureQueriesContext
+
+    actor = pg_world.users["registrar"]
+    with CaptureQueriesContext(connection) as queries:
+        contact = contact_register(data=contact_input(), actor=actor)
+    drawing = [q["sql"] for q in queries.captured_queries if "cases_mattersequence" in q["sql"]]
+    assert len(drawing) == 1
+    (statement,) = drawing
+    for table in ("cases_matter", "intake_contact", "audit_event", "notify_notification"):
+        assert f'INSERT INTO "{table}"' in statement, table
+    assert contact.matter.number == Matter.objects.get(pk=contact.matter_id).number
+
+
+def test_the_drawn_number_is_everywhere_the_registration_wrote_it(pg_world, settings, tmp_path):
+    """The number is drawn in the database, yet the answer, the stored idempotency answer, the matter, its
+    registration event and the SMS (the text stored and the text sent) all carry the same number."""
+    import json
+
+    from xinfang.audit.models import Event
+    from xinfang.cases.numbering import PENDING
+    from xinfang.notify.models import Notification
+
+    settings.VAR_DIR = tmp_path
+    settings.XINFANG_SMS_BACKEND = "xinfang.notify.backends.FileBackend"
+    _token, raw = pg_world.token("city_bureau")
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    response = client.post(
+        "/api/v1/contacts", api_contact_body(), content_type="application/json", HTTP_IDEMPOTENCY_KEY="n-1"
+    )
+    assert response.status_code == 201, response.content
+    number = response.json()["matter_number"]
+    matter = Matter.objects.get(number=number)
+    assert IdempotencyRecord.objects.get(key="n-1").response["matter_number"] == number
+    event = Event.objects.get(verb="matter.registered", matter_id=matter.pk)
+    assert event.new["number"] == number
+    (sms,) = Notification.objects.filter(matter_id=matter.pk)
+    assert number in sms.body and PENDING not in sms.body
+    sent = [json.loads(line) for line in (tmp_path / "outbox" / "sms.jsonl").read_text("utf-8").splitlines()]
+    assert [line["body"] for line in sent] == [sms.body]
+    replay = client.post(
+        "/api/v1/contacts", api_contact_body(), content_type="application/json", HTTP_IDEMPOTENCY_KEY="n-1"
+    )
+    assert (replay.status_code, replay.json()) == (200, response.json())
+    assert not Matter.objects.filter(number__contains=PENDING).exists()
+
+
+def test_a_drawn_number_past_six_digits_keeps_all_of_them(pg_world):
+    """The database formats the number as numbering.number_new_matter does: six digits at least, never cut."""
+    actor = pg_world.users["registrar"]
+    first = contact_register(data=contact_input(), actor=actor)
+    scope, year, _serial = first.matter.number.split("-")
+    MatterSequence.objects.filter(scope=scope, year=int(year)).update(last=999_999)
+    contact = contact_register(data=contact_input(), actor=actor)
+    assert contact.matter.number == f"{scope}-{year}-1000000"
+    assert Matter.objects.get(pk=contact.matter_id).number == contact.matter.number
