@@ -13,7 +13,9 @@ writes them all (one ``WITH … INSERT`` statement; foreign keys are checked at 
 Django's deferred constraints). A registration writes eight tables: each statement saved is about 60 µs of a
 worker's Python (Django's cursor, psycopg) and a round trip. Elsewhere ``assign_ids`` does nothing and
 ``insert_together`` is one ``insert`` per run of rows of one model, in order, as before. ``batched()`` with
-``insert_later`` collects rows whose keys nobody reads until the block ends and writes them there together.
+``insert_later`` collects rows whose keys nobody reads until the block ends and writes them there together;
+with ``draw_with_batch`` (PostgreSQL) that statement also draws a value — a matter number from its locked
+counter row — and writes it wherever a marker stands in the columns named (``DrawnWithBatch``).
 """
 
 from __future__ import annotations

@@ -10,9 +10,10 @@ previous holder committed, exactly as without the pipeline.
 
 Why: each round trip is a send, a wake-up of the server process and a wait on both sides — more so when the
 database is on another machine. A registration (``intake.services.contact_register``) was 8 of them on
-PostgreSQL and is 3 (BEGIN with the advisory lock on the people and their look-up; the number with every
-key; the rows, the SMS, the events and the COMMIT), and the matter-number counter row — locked from its
-draw until the commit (``cases.numbering``) — is held over one round trip instead of three.
+PostgreSQL and is 3 (BEGIN with the advisory lock on the people and their look-up; the keys; one statement
+writing the rows, the SMS and the events and drawing the matter number, with the COMMIT), and the
+matter-number counter row — locked from its draw until the commit (``cases.numbering``) — is held over that
+last round trip only.
 
 The commit happens at the end of the block rather than in ``atomic()``'s exit, which then finds the
 transaction committed and only runs the on-commit hooks. An error from a queued statement (say the unique

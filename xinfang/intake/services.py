@@ -76,9 +76,11 @@ def contact_register(
     registered at a petition bureau; a direct receipt elsewhere starts the notice clock (Art 23¶2).
 
     ``also_in_transaction(contact)`` runs last inside the registration's transaction (the API writes its
-    idempotency record there): both commit or neither. Checks, encryption and the due date are done before
-    the transaction begins, so the database's write lock (SQLite) and the number counter's row lock are
-    held for the statements only."""
+    idempotency record there): both commit or neither. On PostgreSQL, in its own transaction, a new matter's
+    number is ``numbering.PENDING`` until the commit: the statement writing the rows draws it and writes it
+    only into the columns of ``_CARRY_NUMBER`` — add any other column that is to carry it. Checks,
+    encryption and the due date are done before the transaction begins, so the database's write lock
+    (SQLite) and the number counter's row lock are held for the statements only."""
     unit = _actor_unit(actor)
     if not actor.has_role(*REGISTRAR_ROLES):
         raise PermissionDenied("role_required", "您没有登记信访件的权限")
