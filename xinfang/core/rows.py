@@ -363,7 +363,8 @@ class DrawnWithBatch:
 
     def __post_init__(self) -> None:
         # Goes into the statement as a literal: letters, digits and dashes only.
-        assert re.fullmatch(r"[A-Za-z0-9-]+", self.marker), self.marker
+        if not re.fullmatch(r"[A-Za-z0-9-]+", self.marker):
+            raise ValueError(f"rows.DrawnWithBatch: marker {self.marker!r} is not letters, digits and dashes")
 
     def value(self) -> Any:
         if self._value is None:

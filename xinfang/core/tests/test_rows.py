@@ -157,3 +157,45 @@ def test_rows_with_and_without_keys_of_one_model_are_refused_together():
     assign_ids(a)
     with pytest.raises(ValueError):
         insert_together(a, b, Event(actor_label="x", verb="v", subject_type="s", subject_id="1"))
+
+
+def test_a_batch_can_draw_a_value_into_marked_columns_on_postgresql():
+    """rows.DrawnWithBatch: the batch's one statement draws the value (here a counter, as the matter numbers
+    do) and writes it where the marker stands in the named columns only; the value is read after commit."""
+    from django.db import transaction
+
+    from xinfang.cases.models import MatterSequence
+    from xinfang.core.rows import DrawnWithBatch, draw_with_batch
+
+    table = MatterSequence._meta.db_table
+    drawn = DrawnWithBatch(
+        sql=f"INSERT INTO {table} (scope, year, last) VALUES (%s, %s, 41) ON CONFLICT (scope, year) "  # noqa: S608
+        f"DO UPDATE SET last = {table}.last + 1 RETURNING 'N' || last AS value",
+        params=["T-ROWS", 2026],
+        marker="MARK",
+        columns=frozenset({(Event, "new")}),
+    )
+    with pytest.raises(RuntimeError):
+        draw_with_batch(drawn)  # outside batched()
+    if connection.vendor != "postgresql":
+        with pytest.raises(RuntimeError), transaction.atomic(), batched():
+            draw_with_batch(drawn)
+            insert_later(
+                Event(actor_label="x", verb="d.0", subject_type="s", subject_id="0"),
+                save_override_is_update_guard=True,
+            )
+        assert not Event.objects.filter(verb="d.0").exists()
+        return
+    with transaction.atomic(), batched():
+        draw_with_batch(drawn)
+        insert_later(
+            Event(actor_label="MARK", verb="d.1", subject_type="s", subject_id="1", new={"n": "MARK-1"}),
+            save_override_is_update_guard=True,
+        )
+        insert_later(Petitioner(name="MARK", id_number_hash="h8"))
+    assert drawn.value() == "N41"
+    event = Event.objects.get(verb="d.1")
+    assert event.new == {"n": "N41-1"} and event.actor_label == "MARK"  # only the columns named
+    assert Petitioner.objects.filter(name="MARK").exists()
+    with pytest.raises(ValueError):
+        DrawnWithBatch(sql="SELECT 1 AS value", params=[], marker="it's", columns=frozenset())
