@@ -9,10 +9,11 @@ in turn. On SQLite the number is drawn just before the matter is written (``numb
 database's write lock anyway. On PostgreSQL a registration in its own transaction has the number drawn by
 the very statement that writes its rows (``number_drawn_with_batch``), sent with the COMMIT in one round
 trip (``core.transactions.committed_in_pipeline``): the counter row is locked for that round trip only, not
-also for the one before it and the Python in between, which had made concurrent registrations queue on it
-(the bench showed the lock, not the CPU, was the limit). Until the statement runs the matter's number is
-``PENDING``; the statement writes the real one wherever ``PENDING`` stands — the matter, its events, its SMS
-and the API's idempotency record — and the caller learns it after the commit. (Drawing it after an insert
+also for the one before it and the Python in between, over which concurrent registrations had queued on it
+(sampling ``pg_stat_activity`` under bench/intake.py found one waiting half as often since). Until the
+statement runs the matter's number is ``PENDING``; the statement writes the real one wherever ``PENDING``
+stands — the matter, its events, its SMS and the API's idempotency record — and the caller learns it after
+the commit. (Drawing it after an insert
 under a placeholder and updating the matter would have written every matter twice, with a new entry in
 every index of the matter table.)
 """
