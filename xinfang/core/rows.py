@@ -27,6 +27,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from django.db import connections, models
@@ -358,8 +359,9 @@ class DrawnWithBatch:
     params: list[Any]
     marker: str
     columns: frozenset[tuple[type[models.Model], str]]
-    _cursor: Any = None
-    _value: Any = None
+    # Set when the batch is written / read: not arguments.
+    _cursor: Any = dataclass_field(default=None, init=False, repr=False)
+    _value: Any = dataclass_field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         # Goes into the statement as a literal: letters, digits and dashes only.
