@@ -120,6 +120,20 @@ class ContactPetitioner(models.Model):
     petitioner = models.ForeignKey(Petitioner, on_delete=models.PROTECT, related_name="contacts")
     # Art 20¶3: a group visit elects representatives, at most five.
     is_representative = models.BooleanField("代表", default=False)
+    # What this contact gave for the person, sealed like the record's own fields. Naming a known ID number
+    # (or phone and name) attaches the contact to that person's record but never changes the record nor
+    # widens what anyone sees of it (条例第三十条; 个人信息保护法第十条): a reveal on a matter shows what was
+    # given on that matter's contacts, and the matter's SMS go to the phones given there. A registrar copies
+    # these to the record only after confirming them with the person (petitioners.party_details_confirm).
+    id_number_enc = models.TextField(blank=True)
+    id_number_masked = models.CharField("证件号码", max_length=24, blank=True)
+    phone_enc = models.TextField(blank=True)
+    phone_masked = models.CharField("联系电话", max_length=20, blank=True)
+    address_enc = models.TextField(blank=True)
+    address_masked = models.CharField("住址", max_length=40, blank=True)
+    # The fields given here that differ from the person's record, comma-separated ("phone,address"), until a
+    # registrar confirms them with the person or sets them aside.
+    unconfirmed = models.CharField("待核实的信息", max_length=40, blank=True)
 
     class Meta:
         constraints = [
