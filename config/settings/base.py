@@ -75,27 +75,14 @@ TEMPLATES = [
 ]
 
 
-def database_from_env(default_sqlite: Path) -> dict:
-    """SQLite (WAL, IMMEDIATE transactions) unless DATABASE_URL names another engine."""
-    url = env.get("DATABASE_URL")
-    if url:
-        config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
-        options: dict[str, Any] = config.setdefault("OPTIONS", {})
-        if config["ENGINE"] == "django.db.backends.postgresql":
-            # Django's backend with a health check that costs no round trip (xinfang/core/postgresql).
-            config["ENGINE"] = "xinfang.core.postgresql"
-        if config["ENGINE"] == "xinfang.core.postgresql" and not env.flag("XINFANG_PG_TRANSACTION_POOLER"):
-            # Server-side binding + prepared statements: the registration path repeats the same few
-            # statements, so PostgreSQL plans them once per connection. (A transaction-mode pooler older
-            # than pgbouncer 1.21 cannot carry prepared statements: set XINFANG_PG_TRANSACTION_POOLER=1.)
-            options.setdefault("server_side_binding", True)
-            options.setdefault("prepare_threshold", 2)
-        return config
+def sqlite_database(name: Path | str) -> dict:
+    """The SQLite settings every SQLite database of the project gets, the default file or one named by
+    ``DATABASE_URL=sqlite:///…`` alike."""
     return {
         # Django's SQLite backend whose IMMEDIATE transactions queue on a file lock instead of SQLite's
         # polling busy handler (xinfang/core/sqlite/base.py): concurrent writers wake as soon as one commits.
         "ENGINE": "xinfang.core.sqlite",
-        "NAME": default_sqlite,
+        "NAME": name,
         # Keep the connection across requests: reconnecting runs the PRAGMAs and a WAL checkpoint each time.
         "CONN_MAX_AGE": 60,
         "CONN_HEALTH_CHECKS": True,
@@ -111,6 +98,32 @@ def database_from_env(default_sqlite: Path) -> dict:
             "transaction_mode": "IMMEDIATE",
         },
     }
+
+
+def database_from_env(default_sqlite: Path) -> dict:
+    """SQLite (WAL, IMMEDIATE transactions) unless DATABASE_URL names another engine."""
+    url = env.get("DATABASE_URL")
+    if not url:
+        return sqlite_database(default_sqlite)
+    config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True))
+    options: dict[str, Any] = config.setdefault("OPTIONS", {})
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # A SQLite URL names the file, nothing else: without this it got Django's stock backend with
+        # neither WAL nor IMMEDIATE nor FULL sync — concurrent registrations failing with "database is
+        # locked" and acknowledged petitions lost at a power cut. Options in the URL's query string win.
+        tuned = sqlite_database(config["NAME"])
+        tuned["OPTIONS"].update(options)
+        return tuned
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend with a health check that costs no round trip (xinfang/core/postgresql).
+        config["ENGINE"] = "xinfang.core.postgresql"
+    if config["ENGINE"] == "xinfang.core.postgresql" and not env.flag("XINFANG_PG_TRANSACTION_POOLER"):
+        # Server-side binding + prepared statements: the registration path repeats the same few
+        # statements, so PostgreSQL plans them once per connection. (A transaction-mode pooler older
+        # than pgbouncer 1.21 cannot carry prepared statements: set XINFANG_PG_TRANSACTION_POOLER=1.)
+        options.setdefault("server_side_binding", True)
+        options.setdefault("prepare_threshold", 2)
+    return config
 
 
 DATABASES = {"default": database_from_env(VAR_DIR / "xinfang.sqlite3")}
