@@ -71,10 +71,10 @@ def test_pii_reveal_asks_for_a_reason_and_is_audited(world, login, shot):
         name="张三", id_number=full_id, phone="13800138031", address="深圳市南山区桂庙路1号"
     )
     contact = register(world, petitioners=[person])
-    petitioner = contact.parties.get().petitioner
+    party = contact.parties.get()
     page = login("registrar", phone=True)
     page.goto(f"/matters/{contact.matter.number}/")
-    id_cell = page.locator(f'[data-pid="{petitioner.pk}"][data-field="id_number"]')
+    id_cell = page.locator(f'[data-party="{party.pk}"][data-field="id_number"]')
     expect(id_cell).not_to_have_text(full_id)
     expect(id_cell).to_contain_text(full_id[:3])
     shot(page, "08-matter-phone-390x844")
@@ -90,11 +90,11 @@ def test_pii_reveal_asks_for_a_reason_and_is_audited(world, login, shot):
     page.get_by_role("button", name="查看完整信息（留痕）").click()
 
     expect(id_cell).to_have_text(full_id)
-    expect(page.locator(f'[data-pid="{petitioner.pk}"][data-field="phone"]')).to_have_text("13800138031")
+    expect(page.locator(f'[data-party="{party.pk}"][data-field="phone"]')).to_have_text("13800138031")
     assert [(d.type, d.message) for d in prompts] == [("prompt", "请填写查看理由（将记入审计日志）")]
-    reveal = Event.objects.filter(
-        verb="pii.reveal", subject_id=str(petitioner.pk), new__field="id_number"
-    ).get()
+    # One click, one audit event naming the three fields revealed.
+    reveal = Event.objects.get(verb="pii.reveal", subject_id=str(party.petitioner_id))
+    assert reveal.new == {"fields": ["id_number", "phone", "address"], "contact": 1}
     assert reveal.reason == "核实信访人身份"
     assert reveal.actor == world.users["registrar"]
     assert reveal.matter_id == contact.matter_id

@@ -16,7 +16,7 @@ from xinfang.core.errors import Conflict, PermissionDenied, ValidationFailed
 from xinfang.org.models import Unit
 
 from .models import CaseLeader, FollowUp, JointUnit, Matter, MatterStatus, MatterType
-from .selectors import sees_jurisdiction, visible_matters
+from .selectors import sees_jurisdiction, shielded_from, visible_matters
 
 OPEN_STATUSES = (MatterStatus.ACCEPTED, MatterStatus.IN_REVIEW, MatterStatus.IN_RECHECK)
 COORDINATOR_ROLES = ("unit_head", "leader")
@@ -28,15 +28,6 @@ def _lock(matter: Matter) -> Matter:
         .select_related("handling_unit", "accused_unit")
         .get(pk=matter.pk)
     )
-
-
-def _within(unit: Unit, ancestor_id: int) -> bool:
-    node: Unit | None = unit
-    while node is not None:
-        if node.pk == ancestor_id:
-            return True
-        node = node.parent
-    return False
 
 
 def _may_coordinate(matter: Matter, actor: Any) -> None:
@@ -66,11 +57,7 @@ def joint_unit_add(*, matter: Matter, unit: Unit, duty: str, actor: Any, lead: b
         if unit.pk == matter.handling_unit_id:
             raise ValidationFailed("joint_is_handler", "承办单位已在办理，无需重复添加", field="unit")
         # Art 30¶3: the accused unit may not take part in handling the accusation against it.
-        if (
-            matter.matter_type == MatterType.ACCUSATION
-            and matter.accused_unit_id
-            and _within(unit, matter.accused_unit_id)
-        ):
+        if shielded_from(matter, unit):
             raise ValidationFailed(
                 "joint_accused", "被检举控告单位不得参与办理（《信访工作条例》第三十条）", field="unit"
             )

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from xinfang.core import crypto
-from xinfang.intake.models import Petitioner
+from xinfang.intake.models import ContactPetitioner
 from xinfang.notify.models import Notification
 from xinfang.notify.services import notification_prepare, notification_queue
 
@@ -15,12 +15,14 @@ from .models import Matter
 
 
 def notify_petitioners(*, matter: Matter, template: str, context: dict[str, Any], actor: Any = None) -> int:
-    """Text every petitioner of ``matter`` who gave a mobile number; returns how many messages were queued."""
+    """Text every mobile number given on ``matter``'s contacts; returns how many messages were queued.
+
+    The numbers given on this matter, not the person's record: whoever registered a contact naming a known ID
+    number gave these, and news of the person's other matters never reaches them (条例第三十条)."""
     tokens = (
-        Petitioner.objects.filter(contacts__contact__matter=matter)
+        ContactPetitioner.objects.filter(contact__matter=matter)
         .exclude(phone_enc="")
         .values_list("phone_enc", flat=True)
-        .distinct()
     )
     return notify_phones(
         matter=matter,

@@ -7,7 +7,8 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from xinfang.core.errors import NotFound
-from xinfang.org.models import UnitKind
+from xinfang.org.models import Unit, UnitKind
+from xinfang.org.selectors import is_within, lineage_sql
 
 from .models import Clock, ClockState, JointUnit, Matter, MatterType
 
@@ -41,8 +42,21 @@ def visible_matters(actor: Any) -> QuerySet[Matter]:
             | Q(handling_unit_id=unit.pk)
             | Q(registering_unit_id=unit.pk)
         )
-    # Art 30¶3: an accused unit never sees the accusation, whatever else would let it.
-    return Matter.objects.filter(scope).exclude(matter_type=MatterType.ACCUSATION, accused_unit_id=unit.pk)
+    # Art 30¶3: the accused unit and its sub-units never see the accusation, whatever else would let them.
+    return Matter.objects.filter(scope).exclude(
+        matter_type=MatterType.ACCUSATION, accused_unit_id__in=lineage_sql(unit.pk)
+    )
+
+
+def shielded_from(matter: Matter, unit: Unit | None) -> bool:
+    """条例第三十条第三款: an accusation is kept from the accused unit, from every unit below it and from
+    everyone working in one of them — neither the matter nor who made it. The one rule behind
+    ``visible_matters``, ``can_see_identity``, routing, joint handling and the routing proposals."""
+    return (
+        unit is not None
+        and matter.matter_type == MatterType.ACCUSATION
+        and is_within(unit, matter.accused_unit_id)
+    )
 
 
 def matter_for(actor: Any, number: str, *, for_update: bool = False) -> Matter:
@@ -58,9 +72,7 @@ def matter_for(actor: Any, number: str, *, for_update: bool = False) -> Matter:
 
 def can_see_identity(actor: Any, matter: Matter) -> bool:
     unit = _unit(actor)
-    if unit is None:
-        return False
-    return not (matter.matter_type == MatterType.ACCUSATION and matter.accused_unit_id == unit.pk)
+    return unit is not None and not shielded_from(matter, unit)
 
 
 def running_clocks(matter: Matter) -> QuerySet[Clock]:

@@ -60,15 +60,28 @@ def _matters_of(petitioners: Iterable[int]) -> list[Matter]:
     )
 
 
-def _check_may_merge(actor: Any, matters: list[Matter]) -> None:
+def _check_in_sight(actor: Any, people: dict[str, Petitioner | None]) -> None:
+    """Scope before anything else, and errors that name nothing out of sight: a record the actor may not see
+    gets the same answer as one that does not exist, and a record also named on matters out of sight is
+    refused without saying which. ``people``: form field → record (None: no such record). A record merged
+    into another is in sight through that one's matters (its own contacts moved there)."""
     if not (getattr(actor, "has_role", None) and actor.has_role(*MERGE_ROLES)):
         raise PermissionDenied("merge_forbidden", "只有登记员或管理员可以合并信访人")
-    visible = set(visible_matters(actor).filter(pk__in=[m.pk for m in matters]).values_list("pk", flat=True))
-    outside = [m for m in matters if m.pk not in visible or not can_see_identity(actor, m)]
-    if outside:
+    found = [p for p in people.values() if p is not None]
+    holder = {p.pk: p.merged_into_id or p.pk for p in found}
+    links = ContactPetitioner.objects.filter(petitioner_id__in=set(holder.values()))
+    matters: dict[int, set[int]] = {}
+    for petitioner_id, matter_id in links.values_list("petitioner_id", "contact__matter_id"):
+        matters.setdefault(petitioner_id, set()).add(matter_id)
+    every = set().union(*matters.values()) if matters else set()
+    in_sight = {m.pk for m in visible_matters(actor).filter(pk__in=every) if can_see_identity(actor, m)}
+    for field_name, person in people.items():
+        mine = matters.get(holder[person.pk], set()) if person is not None else set()
+        if not mine & in_sight:
+            raise ValidationFailed("not_found", "信访人不存在，或您无权查看", field=field_name)
+    if every - in_sight:
         raise PermissionDenied(
-            "merge_out_of_scope",
-            f"该信访人涉及您无权查看其身份信息的信访事项（如 {outside[0].number}），不能合并",
+            "merge_out_of_scope", "该信访人还涉及您无权查看其身份信息的信访事项，不能由您合并或撤销合并"
         )
 
 
@@ -92,9 +105,7 @@ def petitioner_merge(*, keep_id: int, duplicate_id: int, actor: Any, reason: str
         # Both rows locked, lower id first, so that two merges of the same pair cannot deadlock.
         locked = Petitioner.objects.select_for_update().filter(pk__in=[keep_id, duplicate_id]).order_by("pk")
         rows = {p.pk: p for p in locked}
-        if keep_id not in rows or duplicate_id not in rows:
-            missing = "duplicate_id" if keep_id in rows else "keep_id"
-            raise ValidationFailed("not_found", "信访人不存在", field=missing)
+        _check_in_sight(actor, {"keep_id": rows.get(keep_id), "duplicate_id": rows.get(duplicate_id)})
         keep, dup = rows[keep_id], rows[duplicate_id]
         for p, field in ((keep, "keep_id"), (dup, "duplicate_id")):
             if p.merged_into_id is not None:
@@ -106,7 +117,6 @@ def petitioner_merge(*, keep_id: int, duplicate_id: int, actor: Any, reason: str
                 "merge_identity_differs", "两条记录的证件号码不同，是不同的人，不能合并", field="duplicate_id"
             )
         matters = _matters_of([keep.pk, dup.pk])
-        _check_may_merge(actor, matters)
 
         taken: list[str] = []
         changed: list[str] = []
@@ -258,6 +268,7 @@ def petitioner_unmerge(*, duplicate_id: int, actor: Any, reason: str) -> Petitio
         raise ValidationFailed("reason_required", "请填写撤销合并的理由", field="reason")
     with transaction.atomic():
         dup = Petitioner.objects.select_for_update().filter(pk=duplicate_id).first()
+        _check_in_sight(actor, {"duplicate_id": dup})
         if dup is None or dup.merged_into_id is None:
             raise ValidationFailed("not_merged", "该信访人记录未被合并，无需撤销", field="duplicate_id")
         keep = Petitioner.objects.select_for_update().get(pk=dup.merged_into_id)
@@ -277,9 +288,6 @@ def petitioner_unmerge(*, duplicate_id: int, actor: Any, reason: str) -> Petitio
             raise ValidationFailed(
                 "unmerge_unknown", "找不到这次合并的记录，不能自动撤销", field="duplicate_id"
             )
-        matters = _matters_of([keep.pk])
-        _check_may_merge(actor, matters)
-
         moved = [int(c) for c in undo["moved"]]
         ContactPetitioner.objects.filter(petitioner=keep, contact_id__in=moved).update(petitioner=dup)
         for contact_id, representative in undo["named_both"].items():

@@ -114,6 +114,10 @@ class Contact(models.Model):
         return "\n".join(part for part in (self.title, self.request, self.facts, self.reasons) if part)
 
 
+# The personal data a contact gives for a person, each sealed as ``<name>_enc`` + ``<name>_masked``.
+PII_FIELDS = {"id_number": "证件号码", "phone": "联系电话", "address": "住址"}
+
+
 class ContactPetitioner(models.Model):
     # Looked up by contact through contact_petitioner_unique (its first column): no second index.
     contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="parties", db_index=False)
@@ -139,6 +143,10 @@ class ContactPetitioner(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["contact", "petitioner"], name="contact_petitioner_unique")
         ]
+
+    @property
+    def unconfirmed_labels(self) -> list[str]:
+        return [PII_FIELDS[f] for f in self.unconfirmed.split(",") if f in PII_FIELDS]
 
 
 class Attachment(models.Model):

@@ -21,7 +21,7 @@ from xinfang.cases.models import Matter, MatterStatus
 from xinfang.cases.notices import sms_prepare, sms_queue
 from xinfang.cases.numbering import PENDING, number_drawn_with_batch, number_new_matter
 from xinfang.cases.selectors import matter_for
-from xinfang.core import crypto, rows
+from xinfang.core import rows
 from xinfang.core.actors import as_user
 from xinfang.core.errors import PermissionDenied, ValidationFailed
 from xinfang.core.memo import TtlCache
@@ -33,7 +33,14 @@ from xinfang.org.models import Region, Unit, UnitKind
 from xinfang.org.selectors import region_by_code
 
 from .models import Contact, ContactPetitioner, IdempotencyRecord, Petitioner
-from .petitioners import lock_new_people, person_key, petitioner_known, petitioner_sealed, petitioner_upsert
+from .petitioners import (
+    lock_new_people,
+    party_given,
+    person_key,
+    petitioner_known,
+    petitioner_sealed,
+    petitioner_upsert,
+)
 from .validation import ContactInput, PetitionerInput, validate_contact
 
 REGISTRAR_ROLES = ("registrar", "handler", "unit_head", "leader")
@@ -185,7 +192,10 @@ def _register_people(
             if kind == "routing" or not data.identity_unclear:
                 due = compute_clock_due(region_code=region.code, clock=kind, start=start)
                 clock = clock_prepare(kind=kind, start=start, due=due)
-            sms = sms_prepare(phones=_phones(people, on_record).values(), template="matter_registered")
+            # To the phones given on this contact only: a known ID number named with no phone, or with
+            # another, must not send the person's news to whoever is on record — nor the caller's to them.
+            phones = (person.phone for person in data.petitioners)
+            sms = sms_prepare(phones=phones, template="matter_registered")
     contact = Contact(
         channel=data.channel,
         received_at=received_at,
@@ -236,7 +246,15 @@ def _register_people(
             if is_new and write_together:
                 created.append(petitioner)
             key = petitioner.pk if petitioner.pk is not None else id(petitioner)
-            party = parties.setdefault(key, ContactPetitioner(petitioner=petitioner))
+            given = party_given(data=person, sealed=row, petitioner=petitioner, created=is_new)
+            party = parties.get(key)
+            if party is None:
+                party = parties[key] = ContactPetitioner(petitioner=petitioner, **given)
+            else:
+                # Named twice: what the second mention adds fills what the first left blank.
+                for name, value in given.items():
+                    if value and not getattr(party, name):
+                        setattr(party, name, value)
             party.is_representative = party.is_representative or person.is_representative
         if matter is None:
             assert data.attach_to
@@ -322,19 +340,6 @@ def _register_people(
         if clock is not None:
             clock_started(clock, actor=actor)
         return _finish(contact, also_in_transaction)
-
-
-def _phones(people: list[tuple[PetitionerInput, Petitioner]], on_record: list[Petitioner | None]) -> dict:
-    """Each petitioner's number for the registration SMS: the one given now (the last, if the same person is
-    listed twice, as petitioner_upsert stores it), else the one on record."""
-    phones: dict[object, str] = {}
-    for (person, row), known in zip(people, on_record, strict=True):
-        key = known.pk if known is not None else (row.id_number_hash or (row.phone_hash, person.name))
-        if person.phone:
-            phones[key] = person.phone
-        elif key not in phones and known is not None:
-            phones[key] = crypto.decrypt(known.phone_enc)
-    return phones
 
 
 # Where a new matter's number appears in what its registration writes (numbering.number_drawn_with_batch):

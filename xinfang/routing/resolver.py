@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from django.db.models import Q
 
 from xinfang.cases.models import Matter, MatterType
+from xinfang.cases.selectors import shielded_from
 from xinfang.org.models import Unit, UnitKind
 
 from .models import RouteMode, RoutingRule
@@ -63,7 +64,7 @@ def propose_routes(matter: Matter, *, limit: int = 3) -> list[RouteProposal]:
             if not hits:
                 continue
             why.append("关键词：" + "、".join(hits))
-        if matter.matter_type == MatterType.ACCUSATION and rule.target_unit_id == matter.accused_unit_id:
+        if shielded_from(matter, rule.target_unit):
             continue
         specificity = (
             len(rule.region_prefix),

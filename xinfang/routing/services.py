@@ -12,9 +12,9 @@ from xinfang.audit.services import record_event
 from xinfang.cases.clocks import clock_complete, clock_start, local_today
 from xinfang.cases.documents import issue_acceptance
 from xinfang.cases.handling import start_handling_clock
-from xinfang.cases.models import Clock, ClockState, Matter, MatterStatus, MatterType
+from xinfang.cases.models import Clock, ClockState, Matter, MatterStatus
 from xinfang.cases.notices import notify_petitioners
-from xinfang.cases.selectors import matter_for, sees_jurisdiction
+from xinfang.cases.selectors import matter_for, sees_jurisdiction, shielded_from
 from xinfang.cases.workflow import transition
 from xinfang.core.actors import as_user
 from xinfang.core.errors import Conflict, PermissionDenied, ValidationFailed
@@ -25,15 +25,6 @@ from .notices import notify_unit
 
 ROUTER_ROLES = ("registrar", "unit_head", "leader")
 RECEIVER_ROLES = ("handler", "unit_head")
-
-
-def _is_within(unit: Unit, ancestor: Unit) -> bool:
-    node: Unit | None = unit
-    while node is not None:
-        if node.pk == ancestor.pk:
-            return True
-        node = node.parent
-    return False
 
 
 def matter_route(
@@ -63,14 +54,12 @@ def matter_route(
             raise ValidationFailed("deadline_required", "交办须指定办理期限（1–90日）", field="deadline_days")
         requires_report = True
     # Art 30¶3 / Art 46(6): never hand an accusation to the accused unit or one of its sub-units.
-    if matter.matter_type == MatterType.ACCUSATION and matter.accused_unit_id:
-        accused = matter.accused_unit
-        if accused is not None and _is_within(unit, accused):
-            raise ValidationFailed(
-                "route_to_accused",
-                "检举控告事项不得转交被检举控告单位（《信访工作条例》第三十条）",
-                field="unit",
-            )
+    if shielded_from(matter, unit):
+        raise ValidationFailed(
+            "route_to_accused",
+            "检举控告事项不得转交被检举控告单位（《信访工作条例》第三十条）",
+            field="unit",
+        )
     with transaction.atomic():
         matter = (
             Matter.objects.select_for_update(of=("self",)).select_related("accused_unit").get(pk=matter.pk)

@@ -1,12 +1,14 @@
-"""信访人合并 in the staff workspace: the records the blind indexes say are one person, and the merge itself
-(``intake.merge``). Registrars and administrators only; masked values only — merging needs no reveal."""
+"""Petitioners in the staff workspace: revealing what a contact gave (audited), settling details a contact
+gave that differ from the person's record, and 信访人合并 — the records the blind indexes say are one person,
+and the merge itself (``intake.merge``; registrars and administrators only, masked values only)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 
 from xinfang.core.errors import ServiceError
 from xinfang.core.http import StaffRequest
@@ -17,6 +19,8 @@ from xinfang.intake.merge import (
     petitioner_unmerge,
     recent_merges,
 )
+from xinfang.intake.models import ContactPetitioner
+from xinfang.intake.petitioners import party_details_settle, party_reveal
 
 
 def _int(value: str | None) -> int:
@@ -60,3 +64,46 @@ def duplicates(request: StaffRequest) -> HttpResponse:
         for g in petitioner_duplicates(request.user)
     ]
     return render(request, "web/petitioners.html", {"groups": groups, "recent": recent_merges(request.user)})
+
+
+@login_required
+@require_POST
+def reveal(request: StaffRequest, party_id: int) -> JsonResponse:
+    """The fields asked for (``fields=id_number,phone,address``), as the contact gave them: one click, one
+    audit event."""
+    try:
+        values = party_reveal(
+            party_id=party_id,
+            fields=[f for f in request.POST.get("fields", "").split(",") if f],
+            actor=request.user,
+            reason=request.POST.get("reason", ""),
+        )
+    except ServiceError as exc:
+        return JsonResponse(exc.as_dict(), status=exc.status)
+    return JsonResponse({"values": values})
+
+
+@login_required
+@require_POST
+def settle_details(request: StaffRequest, party_id: int) -> HttpResponse:
+    """核实后更新档案 / 不采用: a registrar's answer about details a contact gave that differ from the
+    record."""
+    accept = request.POST.get("accept") == "1"
+    parties = ContactPetitioner.objects.filter(pk=party_id)
+    number = parties.values_list("contact__matter__number", flat=True).first()
+    try:
+        person = party_details_settle(
+            party_id=party_id, actor=request.user, accept=accept, reason=request.POST.get("reason", "")
+        )
+    except ServiceError as exc:
+        if exc.status == 404 or number is None:
+            raise Http404(exc.message) from None
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            f"已核实并更新信访人“{person.name}”的档案信息"
+            if accept
+            else "已记录：该信访件所留信息不更新档案",
+        )
+    return redirect("web:matter", number=number)

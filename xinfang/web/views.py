@@ -28,8 +28,8 @@ from xinfang.core.errors import NotFound, ServiceError
 from xinfang.core.http import StaffRequest
 from xinfang.deadlines.selectors import calendar_coverage_notice
 from xinfang.intake.attachments import attachment_add, attachment_path
-from xinfang.intake.models import Attachment, Channel, Contact, Petitioner
-from xinfang.intake.petitioners import petitioner_reveal
+from xinfang.intake.models import Attachment, Channel, Contact
+from xinfang.intake.petitioners import CONFIRM_ROLES
 from xinfang.intake.selectors import petitioner_history
 from xinfang.intake.services import contact_register
 from xinfang.intake.validation import ContactInput, PetitionerInput
@@ -183,6 +183,7 @@ def matter_detail(request: StaffRequest, number: str) -> HttpResponse:
         "matter": matter,
         "contacts": contacts,
         "show_identity": show_identity,
+        "can_confirm_details": show_identity and user.has_role(*CONFIRM_ROLES),
         "assignments": assignments,
         "clocks": list(running_clocks(matter)),
         "all_clocks": list(matter.clocks.order_by("created_at")),
@@ -366,24 +367,6 @@ def attachment_download(request: StaffRequest, attachment_id: int) -> FileRespon
         filename=attachment.original_name,
         content_type=attachment.content_type,
     )
-
-
-@login_required
-@require_POST
-def reveal(request: StaffRequest, petitioner_id: int) -> JsonResponse:
-    petitioner = Petitioner.objects.filter(pk=petitioner_id).first()
-    if petitioner is None:
-        return JsonResponse({"code": "not_found", "message": "信访人不存在"}, status=404)
-    try:
-        value = petitioner_reveal(
-            petitioner=petitioner,
-            field=request.POST.get("field", ""),
-            actor=request.user,
-            reason=request.POST.get("reason", ""),
-        )
-    except ServiceError as exc:
-        return JsonResponse(exc.as_dict(), status=exc.status)
-    return JsonResponse({"value": value})
 
 
 @login_required

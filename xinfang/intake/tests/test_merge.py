@@ -9,9 +9,10 @@ from django.core.management import CommandError, call_command
 
 from xinfang.audit.models import Event
 from xinfang.cases.models import MatterType
-from xinfang.core.errors import PermissionDenied, ValidationFailed
+from xinfang.core.errors import ServiceError, ValidationFailed
 from xinfang.intake.merge import petitioner_duplicates, petitioner_merge, petitioner_unmerge
 from xinfang.intake.models import ContactPetitioner, Petitioner
+from xinfang.intake.petitioners import party_details_settle
 from xinfang.intake.selectors import petitioner_history
 from xinfang.intake.validation import PetitionerInput
 from xinfang.testing.factories import id_number, register
@@ -141,8 +142,9 @@ def test_a_reason_is_required_and_a_merged_record_cannot_be_merged_again(world, 
     [
         ("registrar", True, ""),  # owner: the city bureau, whose jurisdiction holds both matters
         ("ns_registrar", True, ""),  # colleague: the district bureau where both matters are
-        ("ft_registrar", False, "merge_out_of_scope"),  # another district's bureau
-        ("hz_registrar", False, "merge_out_of_scope"),  # outsider: another province
+        # Out of scope: the same answer as for a record that does not exist (no oracle).
+        ("ft_registrar", False, "not_found"),  # another district's bureau
+        ("hz_registrar", False, "not_found"),  # outsider: another province
         ("handler", False, "merge_forbidden"),  # a handling unit: not a registrar
     ],
 )
@@ -151,7 +153,7 @@ def test_who_may_merge(world, twice, persona, allowed, code) -> None:
     if allowed:
         petitioner_merge(keep_id=keep.pk, duplicate_id=dup.pk, actor=world.users[persona], reason="同一人")
         return
-    with pytest.raises(PermissionDenied) as exc:
+    with pytest.raises(ServiceError) as exc:
         petitioner_merge(keep_id=keep.pk, duplicate_id=dup.pk, actor=world.users[persona], reason="同一人")
     assert exc.value.code == code
     assert Petitioner.objects.get(pk=dup.pk).merged_into_id is None
@@ -167,7 +169,7 @@ def test_an_accused_unit_never_merges_the_complainant(world) -> None:
         accused_unit_id=world.units["ns_bureau"].pk,
     )
     dup = _person_of(accusation)
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationFailed, match="不存在，或您无权查看"):
         petitioner_merge(
             keep_id=keep.pk, duplicate_id=dup.pk, actor=world.users["ns_registrar"], reason="同一人"
         )
@@ -251,18 +253,27 @@ def test_unmerge_refusals(world, twice) -> None:
     petitioner_merge(keep_id=keep.pk, duplicate_id=dup.pk, actor=world.users["registrar"], reason="同一人")
     with pytest.raises(ValidationFailed, match="理由"):
         petitioner_unmerge(duplicate_id=dup.pk, actor=world.users["registrar"], reason="")
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(ValidationFailed) as exc:  # out of scope: as if there were no such record
         petitioner_unmerge(duplicate_id=dup.pk, actor=world.users["hz_registrar"], reason="x")
+    assert exc.value.code == "not_found"
     assert Petitioner.objects.get(pk=dup.pk).merged_into_id == keep.pk
 
 
 def test_an_id_card_brought_later_completes_the_record_instead_of_opening_a_second(world) -> None:
-    """First at the window without his ID card (phone and name), then with it: one record, now with the ID
-    number. A different ID number under the same phone and name is another person."""
+    """First at the window without his ID card (phone and name), then with it: one record, which takes the ID
+    number once the registrar has checked the card (a claim alone changes no record — 条例第三十条). A
+    different ID number under the same phone and name is another person."""
     first = _person_of(register(world, petitioners=[PHONE_ONLY]))
     with_card = PetitionerInput(**{**PHONE_ONLY.__dict__, "id_number": ID})
-    second = _person_of(register(world, petitioners=[with_card]))
-    assert second.pk == first.pk
+    contact = register(world, petitioners=[with_card])
+    assert _person_of(contact).pk == first.pk
+    first.refresh_from_db()
+    assert not first.id_number_hash
+    party = contact.parties.get()
+    assert party.unconfirmed == "id_number"
+    party_details_settle(
+        party_id=party.pk, actor=world.users["registrar"], accept=True, reason="当面核对身份证"
+    )
     first.refresh_from_db()
     assert first.id_number_hash and first.id_number_masked.startswith(ID[:3])
     other = PetitionerInput(**{**PHONE_ONLY.__dict__, "id_number": id_number(903)})

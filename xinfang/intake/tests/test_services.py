@@ -5,9 +5,9 @@ from django.db import connection
 
 from xinfang.audit.models import Event
 from xinfang.cases.models import Clock, Matter, MatterStatus
-from xinfang.core.errors import PermissionDenied, ValidationFailed
+from xinfang.core.errors import NotFound, PermissionDenied, ValidationFailed
 from xinfang.intake.models import Contact, Petitioner
-from xinfang.intake.petitioners import petitioner_reveal
+from xinfang.intake.petitioners import party_reveal
 from xinfang.intake.validation import PetitionerInput
 from xinfang.notify.models import Notification
 from xinfang.testing.factories import id_number, register
@@ -168,17 +168,14 @@ def test_pii_never_stored_in_plain_text(world):
 def test_reveal_decrypts_and_is_audited_for_people_in_scope(world):
     number = id_number(9)
     contact = register(world, petitioners=[PetitionerInput(name="赵六", id_number=number, address="某路3号")])
-    petitioner = contact.parties.get().petitioner
-    assert (
-        petitioner_reveal(
-            petitioner=petitioner, field="id_number", actor=world.users["registrar"], reason="核实身份"
-        )
-        == number
-    )
+    party = contact.parties.get()
+    assert party_reveal(
+        party_id=party.pk, fields=["id_number"], actor=world.users["registrar"], reason="核实身份"
+    ) == {"id_number": number}
     event = Event.objects.get(verb="pii.reveal")
-    assert event.new == {"field": "id_number"} and event.reason == "核实身份"
-    with pytest.raises(PermissionDenied):
-        petitioner_reveal(petitioner=petitioner, field="phone", actor=world.users["outsider"])
+    assert event.new == {"fields": ["id_number"], "contact": 1} and event.reason == "核实身份"
+    with pytest.raises(NotFound):
+        party_reveal(party_id=party.pk, fields=["phone"], actor=world.users["outsider"])
     assert Event.objects.filter(verb="pii.reveal").count() == 1
 
 
