@@ -163,12 +163,17 @@ def register(request: StaffRequest) -> HttpResponse:
     return render(request, "web/register.html", {"form": form, "formset": formset})
 
 
-@login_required
-def matter_detail(request: StaffRequest, number: str) -> HttpResponse:
+def _matter_or_404(request: StaffRequest, number: str):
+    """The matter if the user may see it; otherwise the same 404 as for a number that does not exist."""
     try:
-        matter = matter_for(request.user, number)
+        return matter_for(request.user, number)
     except NotFound as exc:
         raise Http404(exc.message) from None
+
+
+@login_required
+def matter_detail(request: StaffRequest, number: str) -> HttpResponse:
+    matter = _matter_or_404(request, number)
     user = request.user
     contacts = list(
         Contact.objects.filter(matter=matter).prefetch_related("parties__petitioner", "attachments")
@@ -300,7 +305,7 @@ def object_(request: StaffRequest, number: str, assignment_id: int) -> HttpRespo
 @login_required
 @require_POST
 def decide(request: StaffRequest, number: str, objection_id: int) -> HttpResponse:
-    matter = matter_for(request.user, number)
+    matter = _matter_or_404(request, number)
     objection = (
         Objection.objects.filter(pk=objection_id, assignment__matter=matter)
         .select_related("assignment")
@@ -337,7 +342,7 @@ def accept_direct(request: StaffRequest, number: str) -> HttpResponse:
 @login_required
 @require_POST
 def attachment_upload(request: StaffRequest, number: str) -> HttpResponse:
-    matter = matter_for(request.user, number)
+    matter = _matter_or_404(request, number)
     upload = request.FILES.get("file")
     contact = Contact.objects.filter(matter=matter).order_by("-ordinal").first()
     if upload is None or contact is None:
