@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
 
 from xinfang.audit.selectors import matter_timeline
@@ -11,6 +11,18 @@ from xinfang.core.http import ApiRequest
 from .selectors import matter_for, matter_list, running_clocks
 
 router = Router(tags=["信访事项"])
+
+#: Past any list a deployment holds (50 a page: 50 million matters). A larger page number used to reach the
+#: database as an OFFSET past 64 bits: a 500 (OverflowError on SQLite, "bigint out of range" on PostgreSQL).
+MAX_PAGE = 1_000_000
+
+
+class Pages(PageNumberPagination):
+    """ninja's page-number pagination, with the page number bounded: 422 ``invalid_input`` past MAX_PAGE."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=MAX_PAGE)
+        page_size: int | None = Field(None, ge=1)
 
 
 class MatterRow(Schema):
@@ -50,7 +62,7 @@ class MatterDetail(MatterRow):
 
 
 @router.get("/matters", response=list[MatterRow], summary="信访事项列表（仅本人权限范围内）")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(Pages, page_size=50)
 def list_matters(request: ApiRequest, status: str = "", q: str = "", matter_type: str = ""):
     return matter_list(request.auth, status=status or None, q=q or None, matter_type=matter_type or None)
 

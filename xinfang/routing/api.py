@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from xinfang.cases.selectors import matter_for
 from xinfang.core.errors import NotFound
 from xinfang.core.http import ApiRequest
 from xinfang.org.models import Unit
 
-from .models import Objection
+from .models import Assignment, Objection
 from .resolver import propose_routes
 from .services import assignment_accept, assignment_for, assignment_object, matter_route, objection_decide
 
@@ -27,7 +27,9 @@ class RouteIn(Schema):
     unit_id: int
     mode: str = "transfer"
     instructions: str = ""
-    deadline_days: int | None = None
+    # Bounded by its column (a small integer). A transfer stores no deadline, yet its event recorded the
+    # number as sent, 2**70 included; the service checks the 1–90 days of a 交办 itself.
+    deadline_days: int | None = Field(None, ge=0, le=32767)
 
 
 class AssignmentOut(Schema):
@@ -38,7 +40,8 @@ class AssignmentOut(Schema):
 
 
 class AcceptIn(Schema):
-    notice_method: str = "书面"
+    # No longer than its column: past it PostgreSQL refused the UPDATE (a 500).
+    notice_method: str = Field("书面", max_length=Assignment._meta.get_field("notice_method").max_length)
     notice_text: str
 
 
