@@ -21,7 +21,17 @@ from xinfang.smart.services import record_decisions
 from . import selectors
 from .models import Channel, IdempotencyRecord
 from .services import contact_register
-from .validation import ContactInput, PetitionerInput
+from .validation import (
+    MAX_ADDRESS,
+    MAX_CATEGORY,
+    MAX_EXTERNAL_REF,
+    MAX_HEADCOUNT,
+    MAX_NAME,
+    MAX_PETITIONERS,
+    MAX_TITLE,
+    ContactInput,
+    PetitionerInput,
+)
 
 router = Router(tags=["登记"])
 log = logging.getLogger(__name__)
@@ -29,36 +39,48 @@ log = logging.getLogger(__name__)
 SUGGESTION_FIELDS = ("suggestion_id", "duplicate_rejected")
 
 
+def _documented_max(limit: int) -> dict:
+    """``maxLength`` in the OpenAPI document only: validation.py enforces it, with a message naming the field
+    in Chinese (the same as the staff form's), instead of the schema's general "malformed"."""
+    return {"maxLength": limit}
+
+
 # Request bodies are plain pydantic models: ninja's Schema wraps every input in a DjangoGetter so that ORM
 # objects validate too, which a JSON body never is — about a tenth of a registration's Python time.
 class PetitionerIn(BaseModel):
-    name: str = Field("", max_length=100, description="姓名（名称）")
+    name: str = Field("", description="姓名（名称）", json_schema_extra=_documented_max(MAX_NAME))
     kind: str = "person"
     id_number: str = Field("", max_length=30, description="身份证号码（18位，校验位检查）")
     phone: str = Field("", max_length=30)
-    address: str = Field("", max_length=200)
+    address: str = Field("", json_schema_extra=_documented_max(MAX_ADDRESS))
     is_representative: bool = False
 
 
 class ContactIn(BaseModel):
     channel: Channel
-    title: str = Field(..., max_length=200)
+    title: str = Field(..., json_schema_extra=_documented_max(MAX_TITLE))
     request: str = Field(..., description="诉求（请求）")
     facts: str
     reasons: str
     region_code: str = Field(..., description="问题属地区划代码（GB/T 2260）")
-    petitioners: list[PetitionerIn]
+    petitioners: list[PetitionerIn] = Field(
+        ..., description=f"信访人，至多{MAX_PETITIONERS}名（多人走访登记代表并填写 headcount）"
+    )
     matter_type: MatterType = MatterType.PETITION
-    category: str = ""
-    received_at: dt.datetime | None = None
+    category: str = Field("", json_schema_extra=_documented_max(MAX_CATEGORY))
+    received_at: dt.datetime | None = Field(
+        None, description="收到时间（ISO 8601）；不带时区的按北京时间（Asia/Shanghai）理解；缺省为登记时"
+    )
     is_oral: bool = False
     oral_record: str = ""
     identity_unclear: bool = False
-    headcount: int = 1
+    headcount: int = Field(1, description=f"来访人数（1–{MAX_HEADCOUNT}）")
     attach_to: str = Field("", description="并入已有事项编号（重复信访）")
     accused_unit_id: int | None = None
     is_litigation: bool = False
-    external_ref: str = Field("", max_length=60, description="来源系统编号，如12345工单号")
+    external_ref: str = Field(
+        "", description="来源系统编号，如12345工单号", json_schema_extra=_documented_max(MAX_EXTERNAL_REF)
+    )
     suggestion_id: int | None = Field(
         None, description="登记前取得的智能建议编号（POST /suggestions），用于留存采纳情况"
     )
@@ -132,6 +154,10 @@ def register_contact(request: ApiRequest, payload: ContactIn):
     if len(key) > 100:
         raise ValidationFailed(
             "idempotency_key_invalid", "Idempotency-Key 不能超过100个字符", field="Idempotency-Key"
+        )
+    if "\x00" in key:  # stored in a text column: PostgreSQL refuses NUL (a 500)
+        raise ValidationFailed(
+            "idempotency_key_invalid", "Idempotency-Key 不能含有空字符", field="Idempotency-Key"
         )
     body_hash = hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 

@@ -4,14 +4,38 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
 
-from xinfang.cases.models import MatterType
+from xinfang.cases.models import Matter, MatterType
 from xinfang.core.errors import ValidationFailed
 from xinfang.core.pii import clean_id_number, clean_phone
 
-from .models import Channel, PetitionerKind
+from .models import Channel, Contact, Petitioner, PetitionerKind
 
 MAX_REPRESENTATIVES = 5  # Art 20¶3
+#: Named petitioners on one contact. Art 20 has a group visit (5 or more people) recorded with its headcount
+#: and at most 5 elected representatives, so the people named on a contact are a handful; a joint letter's
+#: signatories stay in the dozens. Each one is sealed, looked up and locked in the registering transaction:
+#: 5,000 of them in one request held a worker for 26 s, so the list is capped well above any real contact.
+MAX_PETITIONERS = 50
+#: 来访人数: far beyond any group visit yet well inside the column (a 32-bit integer on PostgreSQL, where a
+#: larger number was a 500 at the INSERT): a bigger number is a typing error.
+MAX_HEADCOUNT = 100_000
+#: A time of receipt without a zone (``2026-01-05T09:30:00``) is read as Beijing time, the one official time
+#: of China, in which the sending systems (12345 hotlines, other bureaus) stamp it — whatever zone the server
+#: is configured to display (TIME_ZONE). It used to be compared with the aware "now" and fail with a 500.
+CHINA_TIME = ZoneInfo("Asia/Shanghai")
+#: An earlier receipt is taken for a typing error and refused: the matter number carries the year and the
+#: statutory clocks start from it (year 1900 gave 440300-1900-000001; year 0001 east of UTC overflowed: a
+#: 500).
+EARLIEST_RECEIVED_AT = dt.datetime(2000, 1, 1, tzinfo=CHINA_TIME)
+#: Up to what the columns hold: past it, PostgreSQL refuses the INSERT (a 500 after all the checks).
+MAX_TITLE = Contact._meta.get_field("title").max_length or 200
+MAX_EXTERNAL_REF = Contact._meta.get_field("external_ref").max_length or 60
+MAX_CATEGORY = Matter._meta.get_field("category").max_length or 100
+MAX_NAME = Petitioner._meta.get_field("name").max_length or 100
+MAX_ADDRESS = 200  # stored encrypted (no column limit): a postal address, not a letter
+MAX_TEXT = 20000
 
 
 @dataclass
@@ -53,6 +77,23 @@ def _required(value: str, name: str, label: str) -> None:
         raise ValidationFailed("required", f"请填写{label}", field=name)
 
 
+def _at_most(value: str, limit: int, name: str, label: str) -> None:
+    if len(value) > limit:
+        raise ValidationFailed("too_long", f"{label}不能超过{limit}字", field=name, max_length=limit)
+
+
+def _received_at(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None or value.utcoffset() is None:
+        value = value.replace(tzinfo=CHINA_TIME)
+    # Compared as aware datetimes, which never overflows; year 0001 with a zone east of UTC did overflow
+    # when converted to local time or UTC further on (a 500).
+    if value < EARLIEST_RECEIVED_AT:
+        raise ValidationFailed("received_too_early", "收到时间不能早于2000年1月1日", field="received_at")
+    return value
+
+
 # The choices' values, read once: ``Choices.values`` builds its list anew on every access.
 _CHANNELS = frozenset(Channel.values)
 _MATTER_TYPES = frozenset(MatterType.values)
@@ -74,13 +115,24 @@ def validate_contact(data: ContactInput) -> ContactInput:
     _required(data.reasons, "reasons", "理由")
     if data.is_oral and not data.oral_record.strip():
         raise ValidationFailed("oral_record_required", "口头信访须如实记录口述内容", field="oral_record")
-    if len(data.title) > 200:
-        raise ValidationFailed("too_long", "标题不能超过200字", field="title")
+    _at_most(data.title, MAX_TITLE, "title", "标题")
     for name in ("request", "facts", "reasons", "oral_record"):
-        if len(getattr(data, name)) > 20000:
+        if len(getattr(data, name)) > MAX_TEXT:
             raise ValidationFailed("too_long", "内容过长（不超过20000字），请作为附件上传", field=name)
+    _at_most(data.category, MAX_CATEGORY, "category", "内容分类")
+    _at_most(data.external_ref, MAX_EXTERNAL_REF, "external_ref", "来源系统编号")
+    data.received_at = _received_at(data.received_at)
     if not data.petitioners:
         raise ValidationFailed("petitioner_required", "请至少填写一名信访人", field="petitioners")
+    # Before any of them is cleaned (the ID-number checksum, the phone format): a refused list costs nothing.
+    if len(data.petitioners) > MAX_PETITIONERS:
+        raise ValidationFailed(
+            "too_many_petitioners",
+            f"一件信访件最多登记{MAX_PETITIONERS}名信访人；多人走访请登记推选的代表（不超过5人）并填写来访人数"
+            "（《信访工作条例》第二十条）",
+            field="petitioners",
+            max_count=MAX_PETITIONERS,
+        )
     for index, person in enumerate(data.petitioners):
         prefix = f"petitioners[{index}]"
         person.name = person.name.strip()
@@ -92,12 +144,19 @@ def validate_contact(data: ContactInput) -> ContactInput:
         if not data.identity_unclear:
             _required(person.name, f"{prefix}.name", "信访人姓名（名称）")
             _required(person.address, f"{prefix}.address", "信访人住址")
+        _at_most(person.name, MAX_NAME, f"{prefix}.name", "信访人姓名（名称）")
+        _at_most(person.address, MAX_ADDRESS, f"{prefix}.address", "住址")
         person.id_number = clean_id_number(person.id_number, field=f"{prefix}.id_number")
         person.phone = clean_phone(person.phone, field=f"{prefix}.phone")
-        if len(person.address) > 200:
-            raise ValidationFailed("too_long", "住址不能超过200字", field=f"{prefix}.address")
     if data.headcount < 1:
         raise ValidationFailed("headcount_invalid", "来访人数至少为1", field="headcount")
+    if data.headcount > MAX_HEADCOUNT:
+        raise ValidationFailed(
+            "headcount_invalid",
+            f"来访人数不能超过{MAX_HEADCOUNT}",
+            field="headcount",
+            max_value=MAX_HEADCOUNT,
+        )
     representatives = sum(1 for p in data.petitioners if p.is_representative)
     if representatives > MAX_REPRESENTATIVES:
         raise ValidationFailed(
