@@ -10,6 +10,7 @@ from .base import database_from_env
 SECRET_KEY = "test-secret-key-not-for-production"  # noqa: S105
 XINFANG_PII_KEYS = ["rG2nL5bV0sY1e8k3m0QkA9m6Jm2v8Z3HcZ9wq2X1y0M="]
 XINFANG_BLIND_INDEX_KEY = "test-blind-index-key"
+XINFANG_DEV_KEYS_IN_USE = True  # published in the repository: `xinfang serve` refuses them like dev keys
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 _tmp = Path(tempfile.mkdtemp(prefix="xinfang-test-"))
