@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "ninja",
+    "axes",
     "xinfang.core",
     "xinfang.org",
     "xinfang.accounts",
@@ -53,6 +55,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -160,6 +164,35 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
 ]
+
+# --- Sign-in throttling (django-axes) and its audit (xinfang/accounts/logins.py) ---------------------------
+# The axes backend goes first: it refuses a locked-out client before the password is even checked, so the
+# right password does not get in during a lock-out either. authenticate() must be given the request.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.integer("XINFANG_LOGIN_FAILURE_LIMIT", 5)
+# Locked for this long after the last failure; every try during the lock-out starts it again, so a script
+# that keeps guessing stays locked out while a person who waits gets back in.
+AXES_COOLOFF_TIME = timedelta(minutes=env.integer("XINFANG_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+# Failures count per (user name, client address) pair: an attacker at one address cannot lock a colleague
+# out at another by mistyping the colleague's name on purpose, and behind one NAT'd address each member of
+# staff has their own count. Guessing one account's password from many addresses is the gap this leaves
+# — on an intranet the addresses are few, and every failure is in the audit trail.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True  # a successful sign-in clears that pair's count
+# The address the portal's throttles use (XINFANG_PORTAL_TRUSTED_PROXIES decides whose X-Forwarded-For
+# counts); REMOTE_ADDR alone would make everyone behind a reverse proxy one client.
+AXES_CLIENT_IP_CALLABLE = "xinfang.accounts.logins.client_address"
+AXES_LOCKOUT_CALLABLE = "xinfang.accounts.logins.lockout_response"
+AXES_COOLOFF_MESSAGE = "登录失败次数过多，已暂时锁定，请稍后再试。"
+AXES_PERMALOCK_MESSAGE = "登录失败次数过多，已锁定，请联系系统管理员解锁。"
+# Successful sign-ins and sign-outs are audit events already; axes keeps only the running failure counts.
+AXES_DISABLE_ACCESS_LOG = True
+# Quiet: no "AXES: BEGIN …" banner at the head of every command's output (`xinfang deadline …` prints there).
+AXES_VERBOSE = False
 
 # The workspace, the portal and the API speak Chinese only: no LocaleMiddleware negotiating a language per
 # request (an English browser would have got Django's own messages in English; it cost ~3 % of a request).

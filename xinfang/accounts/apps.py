@@ -8,8 +8,12 @@ class AccountsConfig(AppConfig):
     verbose_name = "用户与权限"
 
     def ready(self) -> None:
+        from axes.signals import user_locked_out
+        from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+
         from xinfang.org.models import Region, Unit
 
+        from . import logins
         from .models import ApiToken
         from .services import forget_cached_tokens
 
@@ -18,3 +22,9 @@ class AccountsConfig(AppConfig):
             uid = f"token-cache-{model.__name__}"
             post_save.connect(forget_cached_tokens, sender=model, dispatch_uid=uid)
             post_delete.connect(forget_cached_tokens, sender=model, dispatch_uid=uid)
+
+        # Sign-ins, failures, lock-outs and sign-outs in the audit trail (xinfang/accounts/logins.py).
+        user_logged_in.connect(logins.on_logged_in, dispatch_uid="audit-login")
+        user_login_failed.connect(logins.on_login_failed, dispatch_uid="audit-login-failed")
+        user_locked_out.connect(logins.on_locked_out, dispatch_uid="audit-login-locked-out")
+        user_logged_out.connect(logins.on_logged_out, dispatch_uid="audit-logout")
