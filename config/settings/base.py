@@ -50,6 +50,7 @@ MIDDLEWARE = [
     # and Cache-Control: no-store (xinfang/core/headers.py).
     "xinfang.core.headers.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "xinfang.accounts.sessions.IdleTimeoutMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -161,8 +162,15 @@ def cache_from_env(default_dir: Path) -> dict:
 CACHES = cache_from_env(VAR_DIR / "cache")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Where Django validates a password (admin forms, changepassword, createsuperuser): 等保 2.0 complexity —
+# 10 characters from 3 of the 4 classes (xinfang/accounts/passwords.py). user_create/set_password (the demo
+# accounts, tests) do not validate.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "xinfang.accounts.passwords.CharacterClassValidator", "OPTIONS": {"min_classes": 3}},
 ]
 
 # --- Sign-in throttling (django-axes) and its audit (xinfang/accounts/logins.py) ---------------------------
@@ -219,7 +227,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_AGE = 8 * 3600
+# Idle time-out (等保 2.0): a staff session ends this long after its last request, renewed at most once per
+# XINFANG_SESSION_TOUCH_SECONDS (xinfang/accounts/sessions.py).
+SESSION_COOKIE_AGE = env.integer("XINFANG_SESSION_IDLE_MINUTES", 30) * 60
+XINFANG_SESSION_TOUCH_SECONDS = env.integer("XINFANG_SESSION_TOUCH_SECONDS", 60)
 # Links out of the workspace and the portal carry neither matter numbers nor query strings to other sites.
 SECURE_REFERRER_POLICY = "same-origin"
 CSRF_COOKIE_HTTPONLY = False
