@@ -167,10 +167,17 @@ class Attachment(models.Model):
 
 
 class IdempotencyRecord(models.Model):
-    """A retried API POST with the same key returns the first response instead of registering twice."""
+    """A retried API POST with the same key returns the first response instead of registering twice. The key
+    is the caller's: a system's (its token) or a staff member's calling with the session (the user)."""
 
     # Looked up by (token, key) through idempotency_token_key, which also serves the token alone.
-    token = models.ForeignKey("accounts.ApiToken", on_delete=models.CASCADE, related_name="+", db_index=False)
+    token = models.ForeignKey(
+        "accounts.ApiToken", null=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    # Set instead of the token for a session call; looked up by (user, key) through idempotency_user_key.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     key = models.CharField(max_length=100)
     body_hash = models.CharField(max_length=64)
     status_code = models.PositiveSmallIntegerField()
@@ -178,4 +185,15 @@ class IdempotencyRecord(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["token", "key"], name="idempotency_token_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["token", "key"], name="idempotency_token_key"),
+            # Partial: a token's record (the hot path) adds no entry to this index.
+            models.UniqueConstraint(
+                fields=["user", "key"], condition=models.Q(user__isnull=False), name="idempotency_user_key"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(token__isnull=False, user__isnull=True)
+                | models.Q(token__isnull=True, user__isnull=False),
+                name="idempotency_one_caller",
+            ),
+        ]
