@@ -13,7 +13,7 @@ class AccountsConfig(AppConfig):
 
         from xinfang.org.models import Region, Unit
 
-        from . import logins
+        from . import logins, sessions
         from .models import ApiToken
         from .services import forget_cached_tokens
 
@@ -28,3 +28,4 @@ class AccountsConfig(AppConfig):
         user_login_failed.connect(logins.on_login_failed, dispatch_uid="audit-login-failed")
         user_locked_out.connect(logins.on_locked_out, dispatch_uid="audit-login-locked-out")
         user_logged_out.connect(logins.on_logged_out, dispatch_uid="audit-logout")
+        user_logged_in.connect(sessions.mark_signed_in, dispatch_uid="session-idle-mark")
