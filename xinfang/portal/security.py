@@ -95,8 +95,55 @@ def submit_attempt_limit() -> Limit:
     return Limit("submit-try", _setting("XINFANG_PORTAL_SUBMIT_ATTEMPTS_PER_HOUR", 30), 3600)
 
 
+# Query throttles. A limit on the failures per matter number alone lets anyone lock a citizen out of their
+# own matter: a few wrong codes sent for the number from other addresses used to refuse the right code to
+# everyone (issue 20). A query code (12 characters of 32: 60 bits) cannot be guessed in any number of tries
+# these limits let through, so they are there to stop one address's brute force and to slow a distributed
+# one, never to deny the holder:
+# - per address, every query counts, right or wrong (query_limit): one address can neither try code after
+#   code nor walk through numbers;
+# - per number and address, wrong codes count (query_failure_limit): an address that keeps failing on a
+#   number is stopped for that number;
+# - per number, wrong codes from all addresses count (query_number_limit); past that limit the number is
+#   under attack and every address gets one wrong code for it per window instead of several. That slows the
+#   attack to one guess per address, but refuses no address that has not itself failed on the number: the
+#   holder's right code, typed at an address that has not failed on it, is always checked and opens it.
+
+
 def query_limit() -> Limit:
     return Limit("query", _setting("XINFANG_PORTAL_QUERIES_PER_10MIN", 10), 600)
+
+
+def query_failure_limit() -> Limit:
+    return Limit("query-fail", _setting("XINFANG_PORTAL_QUERY_FAILURES_PER_NUMBER", 5), 600)
+
+
+def query_number_limit() -> Limit:
+    # The per-number limit it replaces was XINFANG_PORTAL_QUERIES_PER_10MIN: the same number now marks the
+    # number as under attack instead of refusing every address.
+    return Limit("query-number", _setting("XINFANG_PORTAL_QUERIES_PER_10MIN", 10), 600)
+
+
+def _number_and_address(number: str, ip: str) -> str:
+    return f"number:{number}|ip:{ip}"
+
+
+def query_admitted(*, ip: str, number: str) -> bool:
+    """Whether a query may have its code checked (else 429); an admitted one is counted for its address."""
+    per_address = query_limit()
+    if is_exhausted(per_address, f"ip:{ip}"):
+        return False
+    allowed = 1 if is_exhausted(query_number_limit(), f"number:{number}") else query_failure_limit().count
+    if current(query_failure_limit(), _number_and_address(number, ip)) >= allowed:
+        return False
+    count(per_address, f"ip:{ip}")
+    return True
+
+
+def query_failed(*, ip: str, number: str) -> None:
+    """A wrong code (or an unknown number: the two are not told apart) for ``number`` from ``ip``."""
+    count(query_failure_limit(), _number_and_address(number, ip))
+    count(query_number_limit(), f"number:{number}")
 
 
 @functools.cache
@@ -138,8 +185,12 @@ def _key(limit: Limit, subject: str) -> str:
     return f"xinfang:portal:{limit.name}:{digest}"
 
 
+def current(limit: Limit, subject: str) -> int:
+    return int(cache.get(_key(limit, subject)) or 0)
+
+
 def is_exhausted(limit: Limit, subject: str) -> bool:
-    return int(cache.get(_key(limit, subject)) or 0) >= limit.count
+    return current(limit, subject) >= limit.count
 
 
 def count(limit: Limit, subject: str) -> int:

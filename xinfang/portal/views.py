@@ -156,22 +156,21 @@ def query(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "portal/query.html", {"form": QueryForm()})
     ip = security.client_ip(request)
-    limit = security.query_limit()
     number = (request.POST.get("number") or "").strip()[:32]
-    if security.is_exhausted(limit, f"ip:{ip}") or security.is_exhausted(limit, f"number:{number}"):
+    # Throttled so that wrong codes sent from other addresses never keep the holder out (security.py).
+    if not security.query_admitted(ip=ip, number=number):
         return render(
             request,
             "portal/query.html",
             {"form": QueryForm(), "error": security.THROTTLED_MESSAGE},
             status=429,
         )
-    security.count(limit, f"ip:{ip}")
-    security.count(limit, f"number:{number}")
     form = QueryForm(request.POST)
     if not form.is_valid():
         return render(request, "portal/query.html", {"form": form}, status=400)
     matter = portal_find(number=form.cleaned_data["number"], code=form.cleaned_data["code"])
     if matter is None:
+        security.query_failed(ip=ip, number=number)
         # Same page for a wrong code and an unknown number; nothing typed is echoed back.
         return render(request, "portal/query.html", {"form": QueryForm(), "error": WRONG_CODE}, status=400)
     request.session.cycle_key()
