@@ -282,3 +282,10 @@ XINFANG_NOTIFY_SEND_IN_BACKGROUND = env.flag("XINFANG_NOTIFY_SEND_IN_BACKGROUND"
 # API tokens are cached per process this long: a deactivated token stops working in other processes within
 # this many seconds (at once in the process that saved it).
 XINFANG_API_TOKEN_CACHE_SECONDS = float(env.get("XINFANG_API_TOKEN_CACHE_SECONDS") or 10)
+
+# --- Write path (xinfang/core/writepath.py) ----------------------------------------------------------------
+# "fast" (the default): registration through core.rows / the pipelined transaction; "stock": Django's ORM
+# only, one save() a row — slower, with none of the Django/psycopg internals the fast path relies on.
+XINFANG_WRITE_PATH = (env.get("XINFANG_WRITE_PATH") or "fast").strip().lower()
+if XINFANG_WRITE_PATH not in ("fast", "stock"):
+    raise env.ImproperlyConfiguredError(f"XINFANG_WRITE_PATH 只能是 fast 或 stock：{XINFANG_WRITE_PATH!r}")

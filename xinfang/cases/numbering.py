@@ -26,6 +26,7 @@ from django.db import connection
 from django.db.models import Model
 
 from xinfang.core import rows
+from xinfang.core.writepath import fast_writes
 
 from .models import Matter, MatterSequence
 
@@ -81,10 +82,10 @@ def number_drawn_with_batch(
 
 def number_new_matter(matter: Matter, *, scope: str, year: int, keys_for: Iterable[Model] = ()) -> str:
     """Draw the next number of (scope, year) for ``matter`` before it is written, inside the registering
-    transaction; sets and returns ``matter.number``. On PostgreSQL the primary keys of the new rows in
-    ``keys_for`` (as ``rows.assign_ids``) are drawn by the same statement."""
+    transaction; sets and returns ``matter.number``. On PostgreSQL's fast write path the primary keys of the
+    new rows in ``keys_for`` (as ``rows.assign_ids``) are drawn by the same statement."""
     todo = rows.without_keys(keys_for)
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and fast_writes():
         with connection.cursor() as cursor:
             cursor.execute(_DRAW_WITH_KEYS, [scope, year, rows.sequences_of(todo)])
             last, keys = cursor.fetchone()

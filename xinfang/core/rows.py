@@ -34,6 +34,8 @@ from django.db import connections, models
 from django.db.models.signals import post_save, pre_save
 from django.db.models.sql import InsertQuery
 
+from .writepath import InternalsChanged, fast_writes
+
 # A field of exactly one of these classes turns a value of exactly this Python type into itself
 # (``pre_save`` reads the attribute; ``get_prep_value`` is ``str()`` / ``int()`` / ``bool()`` of it), so such
 # a value goes into the statement as it is: a third of a registration's time under the database's write lock
@@ -119,7 +121,8 @@ def _repeated(sql: str, rows: int) -> str:
     (if any) in the same order (as bulk_create relies on too)."""
     head, rest = sql.split(" VALUES ", 1)
     group, *returning = rest.split(" RETURNING ", 1)
-    assert group.startswith("(") and group.endswith(")"), sql
+    if not (group.startswith("(") and group.endswith(")")):
+        raise InternalsChanged(f"unexpected VALUES group from Django's INSERT compiler: {group[:80]!r}")
     tail = f" RETURNING {returning[0]}" if returning else ""
     return f"{head} VALUES {', '.join([group] * rows)}{tail}"
 
@@ -157,7 +160,12 @@ def insert(*objs: models.Model, using: str = "default", save_override_is_update_
     if not objs:
         return
     model = type(objs[0])
-    assert all(type(o) is model for o in objs)
+    if any(type(o) is not model for o in objs):
+        raise TypeError(f"rows.insert: rows of one model at a time ({model._meta.label})")
+    if not fast_writes():
+        for obj in objs:
+            obj.save(force_insert=True, using=using)
+        return
     sql, fields = _sql_for(model, using, len(objs), save_override_is_update_guard)
     connection = connections[using]
     params = _params_of(objs, fields, connection)
@@ -167,7 +175,8 @@ def insert(*objs: models.Model, using: str = "default", save_override_is_update_
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         pks = cursor.fetchall()
-    assert len(pks) == len(objs)
+    if len(pks) != len(objs):
+        raise InternalsChanged(f"rows.insert: {len(objs)} rows written, {len(pks)} keys returned")
     for obj, (pk,) in zip(objs, pks, strict=True):
         setattr(obj, model._meta.pk.attname, pk)
         obj._state.adding, obj._state.db = False, using
@@ -183,7 +192,8 @@ def _sequence(model: type[models.Model], using: str) -> int:
                 "SELECT pg_get_serial_sequence(%s, %s)::regclass::oid", [meta.db_table, meta.pk.column]
             )
             (oid,) = cursor.fetchone()
-        assert oid, f"{meta.label}: no sequence behind its primary key"
+        if not oid:
+            raise InternalsChanged(f"{meta.label}: no sequence behind its primary key")
         _sequences[model, using] = oid
     return oid
 
@@ -194,7 +204,7 @@ def assign_ids(*objs: models.Model, using: str = "default") -> bool:
     are then not written are gaps, as after any rollback. Elsewhere nothing is done and ``False`` returned
     (SQLite hands out keys only on insert)."""
     connection = connections[using]
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or not fast_writes():
         return False
     todo = without_keys(objs)
     if todo:
@@ -215,7 +225,8 @@ def sequences_of(objs: list[models.Model], using: str = "default") -> list[int]:
 
 
 def set_keys(objs: list[models.Model], keys: list[int]) -> None:
-    assert len(keys) == len(objs)
+    if len(keys) != len(objs):
+        raise RuntimeError(f"rows.set_keys: {len(keys)} keys for {len(objs)} rows")
     for obj, pk in zip(objs, keys, strict=True):
         obj.pk = pk
 
@@ -223,10 +234,12 @@ def set_keys(objs: list[models.Model], keys: list[int]) -> None:
 def _numbered(sql: str) -> str:
     """``sql`` with its ``%s`` placeholders numbered ``$1, $2 …`` (PostgreSQL's own). The
     statements come from Django's INSERT compiler: quoted names and placeholders, no literal text."""
-    assert "%%" not in sql and "$" not in sql, sql
+    if "%%" in sql or "$" in sql:
+        raise InternalsChanged(f"rows: a compiled INSERT holds literal text it cannot number: {sql}")
     counter = itertools.count(1)
     native = re.sub(r"%s", lambda _m: f"${next(counter)}", sql)
-    assert "%" not in native, sql
+    if "%" in native:
+        raise InternalsChanged(f"rows: a compiled INSERT holds a placeholder other than %s: {sql}")
     return native
 
 
@@ -290,7 +303,8 @@ def _taking_drawn(
     if not taking:
         return sql
     head, group = sql.split(" VALUES ", 1)
-    assert group == "(" + ", ".join(["%s"] * len(fields)) + ")", sql
+    if group != "(" + ", ".join(["%s"] * len(fields)) + ")":
+        raise InternalsChanged(f"rows: Django's INSERT compiler no longer writes one %s a column: {sql}")
     # The marker is checked to be letters, digits and dashes (DrawnWithBatch); column types are the models'.
     holders = [
         f"replace(%s::text, '{drawn.marker}', (SELECT value FROM drawn))::{field.db_type(connection)}"  # noqa: S608
@@ -310,7 +324,8 @@ def _write_runs(
     native = getattr(connection, "execute_native", None)
     if drawn is not None and native is None:
         raise RuntimeError("rows.draw_with_batch: PostgreSQL through xinfang.core.postgresql only")
-    if drawn is None and (connection.vendor != "postgresql" or (len(runs) == 1 and runs[0][0][0].pk is None)):
+    one_keyless_run = len(runs) == 1 and runs[0][0][0].pk is None
+    if drawn is None and (connection.vendor != "postgresql" or one_keyless_run or not fast_writes()):
         for run, guard in runs:
             insert(*run, using=using, save_override_is_update_guard=guard)
         return
@@ -333,8 +348,7 @@ def _write_runs(
                 f"rows.insert_together: an expression among the values of {type(run[0])._meta.label}"
             )
         params += run_params
-    if drawn is not None:
-        assert native is not None  # checked above
+    if drawn is not None and native is not None:  # native: checked above
         drawn._cursor = native(sql, params, keep=True)
     elif native is None:  # Django's own PostgreSQL backend
         with connection.cursor() as cursor:
@@ -377,7 +391,8 @@ class DrawnWithBatch:
             finally:
                 self._cursor.close()
                 self._cursor = None
-            assert row is not None
+            if row is None:
+                raise RuntimeError("rows.DrawnWithBatch: its statement returned no row")
             self._value = row[0]
         return self._value
 
@@ -385,7 +400,7 @@ class DrawnWithBatch:
 def draw_with_batch(drawn: DrawnWithBatch) -> None:
     """Have the statement writing the current ``batched()`` block's rows draw ``drawn`` (one per block)."""
     if getattr(_later, "rows", None) is None:
-        raise RuntimeError("rows.draw_with_batch() needs an enclosing rows.batched()")
+        raise RuntimeError("rows.draw_with_batch() needs an enclosing rows.batched() on the fast write path")
     if getattr(_later, "drawn", None) is not None:
         raise RuntimeError("rows.draw_with_batch(): one draw per batch")
     _later.drawn = drawn
@@ -396,7 +411,7 @@ def batched(using: str = "default") -> Iterator[None]:
     """Rows passed to ``insert_later`` inside the block are written by one ``insert_together`` when it ends
     without an error (inside the caller's transaction: run this inside ``transaction.atomic``). Nested blocks
     join the outermost one."""
-    if getattr(_later, "rows", None) is not None:
+    if getattr(_later, "rows", None) is not None or not fast_writes():
         yield
         return
     _later.rows, _later.drawn = [], None

@@ -22,8 +22,8 @@ and ``atomic()`` rolls back as for any failed statement. What such a block must 
 error and carry on behind a savepoint — after an error the pipeline refuses every statement up to its next
 Sync, ``ROLLBACK TO SAVEPOINT`` included (hence ``cases.numbering`` draws with one upsert).
 
-Elsewhere — SQLite, or a block nested in a caller's transaction, where committing is the caller's
-business — it does nothing.
+Elsewhere — SQLite, a block nested in a caller's transaction, where committing is the caller's business, or
+the stock write path (``core.writepath``) — it does nothing.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ from contextlib import contextmanager
 from django.db import DEFAULT_DB_ALIAS, connections
 from psycopg.pq import TransactionStatus
 
+from .writepath import fast_writes
+
 
 @contextmanager
 def committed_in_pipeline(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
@@ -41,7 +43,7 @@ def committed_in_pipeline(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
     outermost = (
         connection.in_atomic_block and len(connection.atomic_blocks) == 1 and connection.commit_on_exit
     )
-    if connection.vendor != "postgresql" or not outermost or connection.needs_rollback:
+    if connection.vendor != "postgresql" or not outermost or connection.needs_rollback or not fast_writes():
         yield
         return
     psycopg_connection = connection.connection

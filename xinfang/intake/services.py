@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from contextlib import ExitStack
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
@@ -17,7 +18,7 @@ from xinfang.audit.models import Event
 from xinfang.audit.services import events_batched, record_event
 from xinfang.cases.clocks import clock_prepare, clock_started, local_today
 from xinfang.cases.finality import find_final_match
-from xinfang.cases.models import Matter, MatterStatus
+from xinfang.cases.models import Clock, Matter, MatterStatus
 from xinfang.cases.notices import sms_prepare, sms_queue
 from xinfang.cases.numbering import PENDING, number_drawn_with_batch, number_new_matter
 from xinfang.cases.selectors import matter_for
@@ -27,6 +28,7 @@ from xinfang.core.errors import PermissionDenied, ValidationFailed
 from xinfang.core.memo import TtlCache
 from xinfang.core.rows import insert
 from xinfang.core.transactions import committed_in_pipeline
+from xinfang.core.writepath import fast_writes
 from xinfang.deadlines.services import compute_clock_due
 from xinfang.notify.models import Notification
 from xinfang.org.models import Region, Unit, UnitKind
@@ -60,7 +62,8 @@ def forget_cached_places(*_args: object, **_kwargs: object) -> None:
 
 def _region(code: str) -> Region:
     region = _regions.get(code, lambda: region_by_code(code))
-    assert region is not None  # region_by_code raises for an unknown code
+    if region is None:  # region_by_code raises for an unknown code; a cache that answered None did not ask it
+        return region_by_code(code)
     return region
 
 
@@ -117,7 +120,7 @@ def contact_register(
         # (lock_new_people) and looked up once, in the same flight as BEGIN (core/transactions.py) — no
         # look-up before the transaction and again after the lock. There is no database-wide write lock to
         # keep short, as SQLite has; there the look-ups and checks run before it, below.
-        settled = connection.vendor == "postgresql" and not connection.in_atomic_block
+        settled = connection.vendor == "postgresql" and not connection.in_atomic_block and fast_writes()
         if settled:
             early.enter_context(transaction.atomic())
             early.enter_context(committed_in_pipeline())
@@ -162,57 +165,10 @@ def _register_people(
             petitioner_ids=list(dict.fromkeys(p.pk for p in on_record if p is not None)),
             text="\n".join((data.title, data.request, data.facts, data.reasons)),
         )
-    start = timezone.localtime(received_at).date()
-    # Art 22¶1 for petition bureaus; Art 23¶2 for an organ that receives a petition directly.
-    kind = "routing" if unit.kind == UnitKind.BUREAU else "notice"
     # The rows are built here, before the write lock (SQLite) and the number counter's row lock (PostgreSQL):
     # under the locks only the statements run, with the number and the keys filled in.
-    matter: Matter | None = None
-    clock = None
-    sms: list[Notification] = []
-    if not data.attach_to:
-        matter = Matter(
-            number="",  # drawn under the lock
-            title=data.title.strip(),
-            matter_type=data.matter_type,
-            category=data.category,
-            region=region,
-            region_code=region.code,
-            registering_unit=unit,
-            accused_unit=accused,
-            is_litigation=data.is_litigation,
-            is_major=data.is_major,
-            first_received_at=received_at,
-            last_contact_at=received_at,
-            created_by=as_user(actor),
-            status=MatterStatus.NOT_ACCEPTED if final else MatterStatus.REGISTERED,
-            final_matter=final,
-        )
-        if final is None:
-            if kind == "routing" or not data.identity_unclear:
-                due = compute_clock_due(region_code=region.code, clock=kind, start=start)
-                clock = clock_prepare(kind=kind, start=start, due=due)
-            # To the phones given on this contact only: a known ID number named with no phone, or with
-            # another, must not send the person's news to whoever is on record — nor the caller's to them.
-            phones = (person.phone for person in data.petitioners)
-            sms = sms_prepare(phones=phones, template="matter_registered")
-    contact = Contact(
-        channel=data.channel,
-        received_at=received_at,
-        registered_by=as_user(actor),
-        registering_unit=unit,
-        via_token=token,
-        external_ref=data.external_ref,
-        title=data.title.strip(),
-        request=data.request.strip(),
-        facts=data.facts.strip(),
-        reasons=data.reasons.strip(),
-        is_oral=data.is_oral,
-        oral_record=data.oral_record,
-        identity_unclear=data.identity_unclear,
-        headcount=data.headcount,
-        region_code=region.code,
-    )
+    new = None if data.attach_to else _new_matter_rows(data, actor, unit, region, accused, received_at, final)
+    contact = _contact_row(data, actor, token, unit, region, received_at)
 
     # Normally the outermost transaction (the API no longer wraps it: its idempotency record goes in through
     # also_in_transaction), so no savepoint is spent; nested in a caller's transaction it keeps one, so a
@@ -222,93 +178,26 @@ def _register_people(
     new_people = [person for person, known in zip(people, on_record, strict=True) if known is None]
     # One person new to the records is written with the matter's rows (below); several are written one by one,
     # so that the second look-up finds the first when the same person is listed twice.
-    write_together = matter is not None and len(new_people) <= 1
+    write_together = new is not None and len(new_people) <= 1
     # Settled: inside the transaction begun above (no savepoint needed); the pipeline is that one's.
     with transaction.atomic(savepoint=not settled), committed_in_pipeline(), rows.batched(), events_batched():
         if not settled:
             lock_new_people(new_people)
-        # The same person listed twice is one party.
-        parties: dict[int, ContactPetitioner] = {}
-        created: list[Petitioner] = []
-        named: set[str] = set()
-        for (person, row), was_known in zip(people, on_record, strict=True):
-            # Named again on this contact: looked up again, so it finds the row written for its first mention.
-            mention = person_key(person, row)
-            again = bool(mention) and mention in named
-            named.add(mention)
-            petitioner, is_new = petitioner_upsert(
-                data=person,
-                sealed=row,
-                known=was_known,
-                insert_new=not write_together,
-                settled=settled and not again,
-            )
-            if is_new and write_together:
-                created.append(petitioner)
-            key = petitioner.pk if petitioner.pk is not None else id(petitioner)
-            given = party_given(data=person, sealed=row, petitioner=petitioner, created=is_new)
-            party = parties.get(key)
-            if party is None:
-                party = parties[key] = ContactPetitioner(petitioner=petitioner, **given)
-            else:
-                # Named twice: what the second mention adds fills what the first left blank.
-                for name, value in given.items():
-                    if value and not getattr(party, name):
-                        setattr(party, name, value)
-            party.is_representative = party.is_representative or person.is_representative
-        if matter is None:
-            assert data.attach_to
-            matter = matter_for(actor, data.attach_to, for_update=True)
-            ordinal = matter.contact_count + 1
-            Matter.objects.filter(pk=matter.pk).update(
-                contact_count=F("contact_count") + 1, last_contact_at=max(received_at, matter.last_contact_at)
-            )
-            matter.contact_count = ordinal
-            contact.matter, contact.ordinal, contact.is_repeat = matter, ordinal, True
-            insert(contact)
-            for party in parties.values():
-                party.contact = contact
-            insert(*parties.values())
-            is_repeat = True
-        else:
-            contact.ordinal, contact.is_repeat = 1, False
-            own = [*created, matter, contact, *parties.values(), *([clock] if clock else [])]
-            scope, year = unit.region.code, timezone.localtime(received_at).year
-            # From the draw to the commit the number counter is locked (cases/numbering.py).
-            if settled:
-                # PostgreSQL, its own transaction: every key now (the SMS too: their events name them), no
-                # lock; the number is drawn by the one statement that writes all the rows, events, SMS and
-                # idempotency record, sent with the COMMIT — the counter is locked for that round trip only.
-                rows.assign_ids(*own, *sms)
-                drawn = number_drawn_with_batch(matter, scope=scope, year=year, carried_by=_CARRY_NUMBER)
-                # Registered before sms_queue's send-on-commit hooks: they run in order, after the commit.
-                transaction.on_commit(partial(_number_known, drawn, matter, sms))
-            else:
-                # The number and, on PostgreSQL, every key in one statement; then the petitioner, matter,
-                # contact, parties and clock written in one (elsewhere one INSERT per table).
-                number_new_matter(matter, scope=scope, year=year, keys_for=[*own, *sms])
-            contact.matter = matter
-            for party in parties.values():
-                party.contact = contact  # a new petitioner's key reaches its party when written
-            if clock is not None:
-                clock.matter = matter
-            if settled:
-                rows.insert_later(*own)
-            else:
-                rows.insert_together(*own)
-            ordinal = 1
-            is_repeat = False
-        if is_repeat:
+        parties, created = _parties(people, on_record, write_together=write_together, settled=settled)
+        if new is None:
+            matter = _attach_repeat(data, actor, contact, parties, received_at)
             record_event(
                 actor=actor,
                 verb="contact.attached",
                 subject=contact,
                 matter_id=matter.pk,
-                new={"ordinal": ordinal, "channel": data.channel},
+                new={"ordinal": contact.ordinal, "channel": data.channel},
                 is_public=True,
                 reason="重复信访，并入原事项",
             )
             return _finish(contact, also_in_transaction)
+        matter = new.matter
+        _write_new_matter(new, contact, parties, created, unit=unit, received_at=received_at, settled=settled)
         record_event(
             actor=actor,
             verb="matter.registered",
@@ -336,10 +225,185 @@ def _register_people(
             )
             return _finish(contact, also_in_transaction)
         # The matter is new: its petitioners are exactly this contact's parties.
-        sms_queue(matter=matter, prepared=sms, context={}, actor=actor)
-        if clock is not None:
-            clock_started(clock, actor=actor)
+        sms_queue(matter=matter, prepared=new.sms, context={}, actor=actor)
+        if new.clock is not None:
+            clock_started(new.clock, actor=actor)
         return _finish(contact, also_in_transaction)
+
+
+@dataclass
+class _NewMatter:
+    """A new matter's rows, built before the transaction: the matter (number drawn later), its first clock
+    and its registration SMS (neither for a matter not accepted under Art 36¶3)."""
+
+    matter: Matter
+    clock: Clock | None
+    sms: list[Notification]
+
+
+def _new_matter_rows(
+    data: ContactInput,
+    actor: Any,
+    unit: Unit,
+    region: Region,
+    accused: Unit | None,
+    received_at: dt.datetime,
+    final: Matter | None,
+) -> _NewMatter:
+    matter = Matter(
+        number="",  # drawn under the lock
+        title=data.title.strip(),
+        matter_type=data.matter_type,
+        category=data.category,
+        region=region,
+        region_code=region.code,
+        registering_unit=unit,
+        accused_unit=accused,
+        is_litigation=data.is_litigation,
+        is_major=data.is_major,
+        first_received_at=received_at,
+        last_contact_at=received_at,
+        created_by=as_user(actor),
+        status=MatterStatus.NOT_ACCEPTED if final else MatterStatus.REGISTERED,
+        final_matter=final,
+    )
+    if final is not None:
+        return _NewMatter(matter, None, [])
+    clock = None
+    # Art 22¶1 for petition bureaus; Art 23¶2 for an organ that receives a petition directly.
+    kind = "routing" if unit.kind == UnitKind.BUREAU else "notice"
+    if kind == "routing" or not data.identity_unclear:
+        start = timezone.localtime(received_at).date()
+        due = compute_clock_due(region_code=region.code, clock=kind, start=start)
+        clock = clock_prepare(kind=kind, start=start, due=due)
+    # To the phones given on this contact only: a known ID number named with no phone, or with another, must
+    # not send the person's news to whoever is on record — nor the caller's to them.
+    phones = (person.phone for person in data.petitioners)
+    return _NewMatter(matter, clock, sms_prepare(phones=phones, template="matter_registered"))
+
+
+def _contact_row(
+    data: ContactInput, actor: Any, token: Any, unit: Unit, region: Region, received_at: dt.datetime
+) -> Contact:
+    return Contact(
+        channel=data.channel,
+        received_at=received_at,
+        registered_by=as_user(actor),
+        registering_unit=unit,
+        via_token=token,
+        external_ref=data.external_ref,
+        title=data.title.strip(),
+        request=data.request.strip(),
+        facts=data.facts.strip(),
+        reasons=data.reasons.strip(),
+        is_oral=data.is_oral,
+        oral_record=data.oral_record,
+        identity_unclear=data.identity_unclear,
+        headcount=data.headcount,
+        region_code=region.code,
+    )
+
+
+def _parties(
+    people: list[tuple[PetitionerInput, Petitioner]],
+    on_record: list[Petitioner | None],
+    *,
+    write_together: bool,
+    settled: bool,
+) -> tuple[list[ContactPetitioner], list[Petitioner]]:
+    """One party per person named on the contact, with what the contact gave for them; and the petitioners
+    new to the records that the caller writes with the matter's rows (``write_together``; otherwise they are
+    written here, one by one)."""
+    parties: dict[int, ContactPetitioner] = {}
+    created: list[Petitioner] = []
+    named: set[str] = set()
+    for (person, row), was_known in zip(people, on_record, strict=True):
+        # Named again on this contact: looked up again, so it finds the row written for its first mention.
+        mention = person_key(person, row)
+        again = bool(mention) and mention in named
+        named.add(mention)
+        petitioner, is_new = petitioner_upsert(
+            data=person,
+            sealed=row,
+            known=was_known,
+            insert_new=not write_together,
+            settled=settled and not again,
+        )
+        if is_new and write_together:
+            created.append(petitioner)
+        key = petitioner.pk if petitioner.pk is not None else id(petitioner)
+        given = party_given(data=person, sealed=row, petitioner=petitioner, created=is_new)
+        party = parties.get(key)
+        if party is None:
+            party = parties[key] = ContactPetitioner(petitioner=petitioner, **given)
+        else:
+            # Named twice: what the second mention adds fills what the first left blank.
+            for name, value in given.items():
+                if value and not getattr(party, name):
+                    setattr(party, name, value)
+        party.is_representative = party.is_representative or person.is_representative
+    return list(parties.values()), created
+
+
+def _attach_repeat(
+    data: ContactInput,
+    actor: Any,
+    contact: Contact,
+    parties: list[ContactPetitioner],
+    received_at: dt.datetime,
+) -> Matter:
+    """A repeat petition (重复信访): the contact joins the matter ``data.attach_to`` as its next one."""
+    matter = matter_for(actor, data.attach_to or "", for_update=True)
+    ordinal = matter.contact_count + 1
+    Matter.objects.filter(pk=matter.pk).update(
+        contact_count=F("contact_count") + 1, last_contact_at=max(received_at, matter.last_contact_at)
+    )
+    matter.contact_count = ordinal
+    contact.matter, contact.ordinal, contact.is_repeat = matter, ordinal, True
+    insert(contact)
+    for party in parties:
+        party.contact = contact
+    insert(*parties)
+    return matter
+
+
+def _write_new_matter(
+    new: _NewMatter,
+    contact: Contact,
+    parties: list[ContactPetitioner],
+    created: list[Petitioner],
+    *,
+    unit: Unit,
+    received_at: dt.datetime,
+    settled: bool,
+) -> None:
+    """Number the new matter and write it with its contact, parties, new petitioners and clock."""
+    matter, clock, sms = new.matter, new.clock, new.sms
+    contact.ordinal, contact.is_repeat = 1, False
+    own = [*created, matter, contact, *parties, *([clock] if clock else [])]
+    scope, year = unit.region.code, timezone.localtime(received_at).year
+    # From the draw to the commit the number counter is locked (cases/numbering.py).
+    if settled:
+        # PostgreSQL, its own transaction: every key now (the SMS too: their events name them), no lock; the
+        # number is drawn by the one statement that writes all the rows, events, SMS and idempotency record,
+        # sent with the COMMIT — the counter is locked for that round trip only.
+        rows.assign_ids(*own, *sms)
+        drawn = number_drawn_with_batch(matter, scope=scope, year=year, carried_by=_CARRY_NUMBER)
+        # Registered before sms_queue's send-on-commit hooks: they run in order, after the commit.
+        transaction.on_commit(partial(_number_known, drawn, matter, sms))
+    else:
+        # The number and, on PostgreSQL's fast path, every key in one statement; then the petitioner, matter,
+        # contact, parties and clock written in one (elsewhere one INSERT per table).
+        number_new_matter(matter, scope=scope, year=year, keys_for=[*own, *sms])
+    contact.matter = matter
+    for party in parties:
+        party.contact = contact  # a new petitioner's key reaches its party when written
+    if clock is not None:
+        clock.matter = matter
+    if settled:
+        rows.insert_later(*own)
+    else:
+        rows.insert_together(*own)
 
 
 # Where a new matter's number appears in what its registration writes (numbering.number_drawn_with_batch):

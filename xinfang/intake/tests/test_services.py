@@ -190,6 +190,7 @@ def test_same_person_listed_twice_is_one_party(world):
     assert party.is_representative
 
 
+@pytest.mark.fastpath
 def test_a_new_matter_is_written_in_few_statements_and_its_rows_point_at_each_other(world):
     """PostgreSQL draws the matter's number and every key of the registration in one statement and writes
     petitioner, matter, contact, party and clock in the next; SMS, events (and the API's record) go in
