@@ -20,6 +20,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 # img-src data:: the API docs page (Swagger UI) draws its icons as data: URIs.
@@ -64,7 +65,10 @@ class SecurityHeadersMiddleware:
         nonce = CspNonce()
         request.csp_nonce = nonce  # type: ignore[attr-defined]
         response = self.get_response(request)
-        if "Content-Security-Policy" not in response:
+        # Django's DEBUG error pages (tracebacks, the URL list of a 404) style and script themselves inline:
+        # with DEBUG on — never in production — they go without the policy rather than unreadable.
+        debug_page = settings.DEBUG and response.status_code >= 400
+        if "Content-Security-Policy" not in response and not debug_page:
             response["Content-Security-Policy"] = content_security_policy(nonce)
         if "Permissions-Policy" not in response:
             response["Permissions-Policy"] = PERMISSIONS_POLICY

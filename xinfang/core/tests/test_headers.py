@@ -98,3 +98,14 @@ def test_every_inline_script_in_the_templates_carries_the_nonce():
             if inline and 'nonce="{{ csp_nonce }}"' not in tag:
                 missing.append(f"{path.relative_to(TEMPLATES)}: {tag}")
     assert not missing, missing
+
+
+def test_debug_error_pages_go_without_the_policy_only_with_debug_on(world, client, settings):
+    """Django's DEBUG 404/500 pages carry inline style and script; in production (DEBUG off) every error
+    answer has the policy like any other."""
+    assert "Content-Security-Policy" in client.get("/no-such-page/")
+    settings.DEBUG = True
+    missing = client.get("/no-such-page/")
+    assert missing.status_code == 404 and "Content-Security-Policy" not in missing
+    assert "no-store" in missing["Cache-Control"]
+    assert "Content-Security-Policy" in client.get("/login/")
