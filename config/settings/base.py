@@ -283,6 +283,24 @@ XINFANG_NOTIFY_SEND_IN_BACKGROUND = env.flag("XINFANG_NOTIFY_SEND_IN_BACKGROUND"
 # this many seconds (at once in the process that saved it).
 XINFANG_API_TOKEN_CACHE_SECONDS = float(env.get("XINFANG_API_TOKEN_CACHE_SECONDS") or 10)
 
+# --- 国密 (GB/T 39786-2021): SM4 for personal data, HMAC-SM3 for blind indexes (xinfang/core/crypto.py) -----
+# What encrypt writes: "fernet" (the default) or "sm4". Every token names its algorithm and key, so both are
+# read whatever this says; `xinfang rotate_pii_keys` moves stored data to the algorithm set here.
+XINFANG_PII_ALGORITHM = (env.get("XINFANG_PII_ALGORITHM") or "fernet").strip().lower()
+# SM4 keys, 32 hex digits (16 bytes) each, comma-separated, newest first: the first encrypts, all decrypt.
+XINFANG_PII_SM4_KEYS = env.listing("XINFANG_PII_SM4_KEYS")
+# "hmac-sha256" (the default) or "hmac-sm3". A change alters every stored look-up hash: stop the service,
+# change it, run `xinfang pii_reindex`, start again (docs/deployment.md).
+XINFANG_BLIND_INDEX_ALGORITHM = (env.get("XINFANG_BLIND_INDEX_ALGORITHM") or "hmac-sha256").strip().lower()
+if XINFANG_PII_ALGORITHM not in ("fernet", "sm4"):
+    raise env.ImproperlyConfiguredError(
+        f"XINFANG_PII_ALGORITHM 只能是 fernet 或 sm4：{XINFANG_PII_ALGORITHM!r}"
+    )
+if XINFANG_BLIND_INDEX_ALGORITHM not in ("hmac-sha256", "hmac-sm3"):
+    raise env.ImproperlyConfiguredError(
+        f"XINFANG_BLIND_INDEX_ALGORITHM 只能是 hmac-sha256 或 hmac-sm3：{XINFANG_BLIND_INDEX_ALGORITHM!r}"
+    )
+
 # --- Write path (xinfang/core/writepath.py) ----------------------------------------------------------------
 # "fast" (the default): registration through core.rows / the pipelined transaction; "stock": Django's ORM
 # only, one save() a row — slower, with none of the Django/psycopg internals the fast path relies on.

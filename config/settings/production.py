@@ -76,3 +76,19 @@ if XINFANG_TLS:
 
 # Web workers send notifications from a background thread after commit (xinfang/notify/courier.py).
 XINFANG_NOTIFY_SEND_IN_BACKGROUND = env.flag("XINFANG_NOTIFY_SEND_IN_BACKGROUND", True)
+
+# --- 国密 SM4 (docs/deployment.md, 国密算法) -------------------------------------------------------------
+# Read in base, where they may be empty (SM4 keys can stay listed after moving back to Fernet, to read old
+# tokens); required here once SM4 writes. Imported down here to keep this block apart from the rest.
+from .base import XINFANG_PII_ALGORITHM, XINFANG_PII_SM4_KEYS  # noqa: E402
+
+if XINFANG_PII_ALGORITHM == "sm4" and not XINFANG_PII_SM4_KEYS:
+    raise env.ImproperlyConfiguredError(
+        "XINFANG_PII_ALGORITHM=sm4 需要设置 XINFANG_PII_SM4_KEYS（或 XINFANG_PII_SM4_KEYS_FILE）"
+    )
+for _position, _sm4_key in enumerate(XINFANG_PII_SM4_KEYS, start=1):
+    if len(_sm4_key) != 32 or set(_sm4_key.lower()) - set("0123456789abcdef"):
+        raise env.ImproperlyConfiguredError(
+            f"XINFANG_PII_SM4_KEYS 第 {_position} 个密钥应为 32 位十六进制数"
+            '（生成：python -c "import secrets; print(secrets.token_hex(16))"）'
+        )

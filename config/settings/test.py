@@ -26,3 +26,5 @@ STORAGES = {
 ALLOWED_HOSTS = ["*"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}  # per test process
 DEBUG = env.flag("XINFANG_DEBUG", False)
+# A fixed throw-away SM4 key, so that any test (or the whole suite, XINFANG_PII_ALGORITHM=sm4) can write SM4.
+XINFANG_PII_SM4_KEYS = ["a0a3e8c8d6275fcc4f9b83b0ca7a3ace"]
