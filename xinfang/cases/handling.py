@@ -421,10 +421,26 @@ def review_request(
         action = "review_request" if level == Level.REVIEW else "recheck_request"
         to = MatterStatus.IN_REVIEW if level == Level.REVIEW else MatterStatus.IN_RECHECK
         transition(matter, to, actor=actor, action=action, reason=reason, data={"unit": organ.name})
-        clock_start(
+        clock = clock_start(
             matter=matter,
             kind="review" if level == Level.REVIEW else "recheck",
             start=received_on,
+            actor=actor,
+        )
+        # The organ that must decide is told at once (its 待办 lists the request too): a 复查 nobody at the
+        # organ knows of runs its 30 days out unseen.
+        from xinfang.routing.notices import notify_unit
+
+        kind = "复查" if level == Level.REVIEW else "复核"
+        notify_unit(
+            unit=organ,
+            template="review_requested",
+            context={
+                "kind": kind,
+                "opinion": "处理意见书" if level == Level.REVIEW else "复查意见书",
+                "due_date": clock.due_on.isoformat(),
+            },
+            matter=matter,
             actor=actor,
         )
     return req

@@ -10,7 +10,7 @@ from xinfang.core.errors import NotFound
 from xinfang.org.models import Unit, UnitKind
 from xinfang.org.selectors import is_within, lineage_sql
 
-from .models import Clock, ClockState, JointUnit, Matter, MatterType
+from .models import Clock, ClockState, JointUnit, Matter, MatterType, ReviewRequest
 
 # Units that oversee a jurisdiction rather than handle single matters: they see the whole subtree.
 JURISDICTION_KINDS = {UnitKind.BUREAU, UnitKind.GOVERNMENT}
@@ -36,9 +36,12 @@ def visible_matters(actor: Any) -> QuerySet[Matter]:
     else:
         routed_here = Assignment.objects.filter(matter=OuterRef("pk"), unit_id=unit.pk)
         joint_here = JointUnit.objects.filter(matter=OuterRef("pk"), unit_id=unit.pk)
+        # Art 35–36: the organ asked for a 复查 or 复核 decides it, so it sees the matter and its file.
+        reviewing_here = ReviewRequest.objects.filter(matter=OuterRef("pk"), organ_id=unit.pk)
         scope = (
             Q(Exists(routed_here))
             | Q(Exists(joint_here))
+            | Q(Exists(reviewing_here))
             | Q(handling_unit_id=unit.pk)
             | Q(registering_unit_id=unit.pk)
         )

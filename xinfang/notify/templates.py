@@ -109,6 +109,13 @@ TEMPLATES: dict[str, Template] = {
             "{unit}：{from_unit}已提交信访事项{number}的办结报告，请登录系统查阅。",
         ),
         Template(
+            "review_requested",
+            Audience.UNIT,
+            "信访事项{kind}申请通知",
+            "{unit}：信访人对信访事项{number}的{opinion}申请{kind}，贵单位为{kind}机关，"
+            "请于{due_date}前登录系统办理并出具{kind}意见书。",
+        ),
+        Template(
             "clock_overdue",
             Audience.UNIT,
             "信访事项逾期提醒",

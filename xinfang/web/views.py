@@ -24,6 +24,7 @@ from xinfang.cases.selectors import (
     sees_jurisdiction,
 )
 from xinfang.cases.workflow import allowed_actions
+from xinfang.cases.worklist import drafts_to_sign, reviews_to_decide
 from xinfang.core.errors import NotFound, ServiceError
 from xinfang.core.http import StaffRequest
 from xinfang.deadlines.selectors import calendar_coverage_notice
@@ -59,6 +60,8 @@ def inbox(request: StaffRequest) -> HttpResponse:
         else None,
         "assignments": unit_inbox(user)[:50],
         "objections": objections_to_decide(user)[:50],
+        "reviews": reviews_to_decide(user)[:50],
+        "to_sign": drafts_to_sign(user)[:50],
         "overdue": matter_list(user, alert=AlertLevel.OVERDUE)[:20],
         "due_soon": matter_list(user, alert=AlertLevel.SOON)[:20],
         "calendar_notice": calendar_coverage_notice(local_today()),
