@@ -4,6 +4,9 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from xinfang.cases.models import Matter, MatterStatus
+from xinfang.cases.selectors import visible_matters
+
 from .models import Assignment, AssignmentState, Objection, ObjectionDecision
 
 
@@ -21,4 +24,14 @@ def objections_to_decide(actor: Any) -> QuerySet[Objection]:
         Objection.objects.filter(assignment__from_unit_id=actor.unit_id, decision=ObjectionDecision.PENDING)
         .select_related("assignment__matter", "assignment__unit")
         .order_by("submitted_at")
+    )
+
+
+def matters_to_route(actor: Any) -> QuerySet[Matter]:
+    """待分流: registered matters this office must route (``services.routes_here``), oldest first — not every
+    registered matter it can see."""
+    return (
+        visible_matters(actor)
+        .filter(status=MatterStatus.REGISTERED, registering_unit_id=getattr(actor, "unit_id", None))
+        .order_by("first_received_at", "id")
     )

@@ -27,6 +27,13 @@ ROUTER_ROLES = ("registrar", "unit_head", "leader")
 RECEIVER_ROLES = ("handler", "unit_head")
 
 
+def routes_here(matter: Matter, actor: Any) -> bool:
+    """One owner at a time for 分流 (Art 22): the office that registered the matter routes it; every other
+    bureau that oversees its place sees it read-only — two bureaus routing one matter would send it two
+    ways at once."""
+    return getattr(actor, "unit_id", None) == matter.registering_unit_id
+
+
 def matter_route(
     *,
     matter: Matter,
@@ -43,6 +50,10 @@ def matter_route(
     交办 carries its own deadline and a required 办结报告 (Art 22¶1)."""
     if not (sees_jurisdiction(actor) and actor.has_role(*ROUTER_ROLES)):
         raise PermissionDenied("route_forbidden", "只有信访部门的登记员或负责人可以转送、交办")
+    if not routes_here(matter, actor):
+        raise PermissionDenied(
+            "not_routing_owner", f"该事项由{matter.registering_unit.name}分流，本单位只能查看，不能转送、交办"
+        )
     if mode not in RouteMode.values:
         raise ValidationFailed("unknown_mode", "方式应为转送或交办", field="mode")
     if not unit.is_active:

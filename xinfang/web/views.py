@@ -38,7 +38,7 @@ from xinfang.org.models import Unit
 from xinfang.routing import services as routing
 from xinfang.routing.models import Assignment, Objection
 from xinfang.routing.resolver import propose_routes
-from xinfang.routing.selectors import objections_to_decide, unit_inbox
+from xinfang.routing.selectors import matters_to_route, objections_to_decide, unit_inbox
 from xinfang.smart.services import record_decisions, suggest
 
 from .coordination_views import coordination_context
@@ -55,9 +55,7 @@ def _page(request: StaffRequest, qs, size: int = 25):
 def inbox(request: StaffRequest) -> HttpResponse:
     user = request.user
     context = {
-        "to_route": _page(request, matter_list(user, status=MatterStatus.REGISTERED))
-        if sees_jurisdiction(user)
-        else None,
+        "to_route": _page(request, matters_to_route(user)) if sees_jurisdiction(user) else None,
         "assignments": unit_inbox(user)[:50],
         "objections": objections_to_decide(user)[:50],
         "reviews": reviews_to_decide(user)[:50],
@@ -199,6 +197,7 @@ def matter_detail(request: StaffRequest, number: str) -> HttpResponse:
         "actions": allowed_actions(matter.status),
         "can_route": sees_jurisdiction(user)
         and matter.status == MatterStatus.REGISTERED
+        and routing.routes_here(matter, user)
         and user.has_role("registrar", "unit_head", "leader"),
         "proposals": propose_routes(matter) if matter.status == MatterStatus.REGISTERED else [],
         "route_form": RouteForm(),
