@@ -14,6 +14,9 @@ class Role(models.TextChoices):
     LEADER = "leader", "领导"
     ADMIN = "admin", "管理员"
     AUDITOR = "auditor", "审计员"
+    # 三员分立 (GB/T 22239-2019 三级): the security officer (安全管理员) keeps the personal-data incident
+    # register and the retention periods, apart from the system administrator and the auditor.
+    SECURITY = "security", "安全管理员"
 
 
 class User(AbstractUser):
