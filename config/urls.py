@@ -11,5 +11,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("portal/", include("xinfang.portal.urls")),
+    path("privacy/", include("xinfang.privacy.urls")),
     path("", include("xinfang.web.urls")),
 ]

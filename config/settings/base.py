@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "xinfang.smart",
     "xinfang.notify",
     "xinfang.portal",
+    "xinfang.privacy",
 ]
 
 MIDDLEWARE = [
