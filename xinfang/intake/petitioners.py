@@ -228,6 +228,8 @@ def party_reveal(*, party_id: int, fields: list[str], actor: Any, reason: str = 
     petitioners; the reveal is one audit event naming the fields (个人信息保护法第五十一条). Only what
     was given on this contact: the person's record, or what they gave on matters out of the actor's sight,
     is never shown."""
+    if getattr(actor, "has_role", None) and actor.has_role("auditor"):  # 三员分立: the auditor only reads
+        raise PermissionDenied("auditor_read_only", "审计员只能查阅审计日志，不能查看个人信息（三员分立）")
     if not fields or any(field not in PII_FIELDS for field in fields):
         raise ValidationFailed("unknown_field", "只能查看证件号码、电话或住址", field="field")
     fields = list(dict.fromkeys(fields))
