@@ -31,8 +31,9 @@ from xinfang.org.models import Unit
 from .separation import AUDITOR, require_role
 from .verbs import describe
 
-# Acts that show a person's personal data in clear: a reveal on a matter, an export of everything held.
-PII_ACCESS_VERBS = ("pii.reveal", "privacy.exported")
+# Acts on a person's personal data: a reveal on a matter and an export of everything held show it in clear;
+# a search by phone or ID number (xinfang.search) finds the matters of whoever has it.
+PII_ACCESS_VERBS = ("pii.reveal", "privacy.exported", "matter.search_pii")
 _PETITIONER = Petitioner._meta.label_lower
 _FORBIDDEN = "只有审计员可以查阅审计日志和个人信息查阅记录"
 
@@ -112,16 +113,18 @@ _OFF_HOURS = Q(occurred_at__hour__lt=8) | Q(occurred_at__hour__gte=18) | Q(occur
 
 def pii_access_counts(actor: Any, filters: AuditFilters) -> list[dict[str, Any]]:
     """Per person who looked, over the filtered period: accesses, distinct people looked at, distinct matters,
-    how many out of office hours, and the share of all accesses — most first. One grouped query."""
+    exports, searches by phone or ID number, how many out of office hours, and the share of all accesses —
+    most first. One grouped query."""
     rows = list(
         pii_access_log(actor, filters)
         .order_by()
         .values("actor_id", "actor_label")
         .annotate(
             total=Count("id"),
-            people=Count("subject_id", distinct=True),
+            people=Count("subject_id", distinct=True, filter=Q(subject_type=_PETITIONER)),
             matters=Count("matter_id", distinct=True),
             exports=Count("id", filter=Q(verb="privacy.exported")),
+            searches=Count("id", filter=Q(verb="matter.search_pii")),
             off_hours=Count("id", filter=_OFF_HOURS),
         )
         .order_by("-total", "actor_label")
@@ -175,6 +178,8 @@ def event_rows(events: list[Event]) -> list[EventRow]:
             fields = "、".join(PII_FIELDS.get(f, "其他") for f in new.get("fields") or [])
         elif e.verb == "privacy.exported":
             fields = "全部个人信息（导出）"
+        elif e.verb == "matter.search_pii":
+            fields = describe(e.verb, e.new, e.old)
         else:
             fields = ""
         number = numbers.get(e.matter_id, "") if e.matter_id else ""

@@ -253,6 +253,17 @@ VERBS: dict[str, Verb] = {
             _fields(n.get("fields")), f"第 {n['contact']} 件信访件" if n.get("contact") else ""
         ),
     ),
+    "matter.search_pii": Verb(
+        "按个人信息检索信访事项",
+        lambda n, o: _join(
+            "、".join(
+                f"{_label('pii', k.get('kind'))} {k.get('value', '')}"
+                for k in n.get("keys") or []
+                if isinstance(k, dict)
+            ),
+            f"找到 {n['found']} 件" + ("以上" if n.get("more") else "") if n.get("found") is not None else "",
+        ),
+    ),
     "pii.reindexed": Verb("重建个人信息查找索引", _counts({"rows": "信访人档案", "changed": "变更"})),
     "pii.keys_rotated": Verb(
         "个人信息密钥轮换，重新加密", _counts({"rows": "信访人档案", "contact_rows": "信访件所留信息"})

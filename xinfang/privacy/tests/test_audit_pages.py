@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from xinfang.accounts.services import user_create
 from xinfang.audit.models import Event
+from xinfang.audit.services import record_event
 from xinfang.cases.models import MatterType
 from xinfang.intake.petitioners import party_reveal
 from xinfang.privacy.exports import BOM
@@ -197,3 +198,20 @@ def test_the_list_pages_cost_the_same_for_few_or_many_events(
     assert len(many) == len(few)
     with django_assert_max_num_queries(12):
         auditor.get(url, {"page": 2})
+
+
+def test_a_search_by_phone_is_in_the_access_log_and_counted_apart(world) -> None:
+    """xinfang.search records a look-up by phone or ID number as ``matter.search_pii`` (masked key)."""
+    registrar = world.users["registrar"]
+    party = register_for(world, person(620, "孙七"))
+    _reveal(world, party)
+    record_event(
+        actor=registrar,
+        verb="matter.search_pii",
+        subject=registrar,
+        new={"keys": [{"kind": "phone", "value": "139****0620"}], "found": 1, "more": False},
+    )
+    rows = _rows(_as(world.users["auditor"]).get(PII).content.decode(), "pii-log")
+    assert any("按个人信息检索信访事项：联系电话 139****0620，找到 1 件" in r for r in rows)
+    (counts,) = pii_access_counts(world.users["auditor"], AuditFilters())
+    assert (counts["total"], counts["people"], counts["searches"], counts["matters"]) == (2, 1, 1, 1)
