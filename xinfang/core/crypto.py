@@ -75,12 +75,11 @@ def _fernet(keys: tuple[str, ...]) -> MultiFernet:
     return MultiFernet([Fernet(key.encode()) for key in keys])
 
 
-def _fernet_keys() -> MultiFernet:
+def _fernet_keys() -> MultiFernet | None:
+    # None rather than MultiFernet([]), which raises a bare ValueError: with no Fernet key listed, writing
+    # Fernet is a configuration error and a Fernet token met is a key mismatch.
     keys = tuple(settings.XINFANG_PII_KEYS)
-    if not keys:
-        # MultiFernet([]) would raise a bare ValueError; a Fernet token met with no key is a key mismatch.
-        raise DecryptionError("无法解密：未配置 XINFANG_PII_KEYS（Fernet 密钥）")
-    return _fernet(keys)
+    return _fernet(keys) if keys else None
 
 
 # --- SM4 --------------------------------------------------------------------------------------------------
@@ -176,14 +175,20 @@ def _sm4_decrypt(token: str) -> bytes:
 def _encrypt_bytes(plain: bytes) -> str:
     if _algorithm() == "sm4":
         return _sm4_encrypt(plain)
-    return _fernet_keys().encrypt(plain).decode("ascii")
+    fernet = _fernet_keys()
+    if fernet is None:
+        raise ImproperlyConfigured("XINFANG_PII_ALGORITHM=fernet 需要设置 XINFANG_PII_KEYS")
+    return fernet.encrypt(plain).decode("ascii")
 
 
 def _decrypt_bytes(token: str) -> bytes:
     if token.startswith(SM4_PREFIX):  # Fernet's URL-safe base64 has no ":"
         return _sm4_decrypt(token)
+    fernet = _fernet_keys()
+    if fernet is None:
+        raise DecryptionError("无法解密：密钥不匹配（未配置 XINFANG_PII_KEYS）")
     try:
-        return _fernet_keys().decrypt(token.encode("ascii"))
+        return fernet.decrypt(token.encode("ascii"))
     except InvalidToken as exc:  # wrong key set: fail loudly, never return ciphertext as if it were text
         raise DecryptionError("无法解密：密钥不匹配") from exc
 

@@ -178,7 +178,7 @@ def test_rotate_moves_fernet_to_sm4_and_back(settings):
     fernet_keys = settings.XINFANG_PII_KEYS
     settings.XINFANG_PII_KEYS = []  # the Fernet keys retired: the rotated token no longer needs them
     assert crypto.decrypt(sm4_token) == "440305198001010011"
-    with pytest.raises(crypto.DecryptionError):
+    with pytest.raises(crypto.DecryptionError, match="未配置 XINFANG_PII_KEYS"):
         crypto.decrypt(fernet_token)
 
     settings.XINFANG_PII_KEYS = fernet_keys
@@ -258,6 +258,7 @@ def test_a_fernet_token_under_another_key_is_refused(settings):
     ("changes", "message"),
     [
         ({"XINFANG_PII_ALGORITHM": "aes"}, "XINFANG_PII_ALGORITHM 只能是"),
+        ({"XINFANG_PII_ALGORITHM": "fernet", "XINFANG_PII_KEYS": []}, "需要设置 XINFANG_PII_KEYS"),
         ({"XINFANG_PII_ALGORITHM": "sm4", "XINFANG_PII_SM4_KEYS": []}, "需要设置 XINFANG_PII_SM4_KEYS"),
         ({"XINFANG_PII_ALGORITHM": "sm4", "XINFANG_PII_SM4_KEYS": ["00" * 15]}, "第 1 个密钥应为 32 位"),
         ({"XINFANG_PII_ALGORITHM": "sm4", "XINFANG_PII_SM4_KEYS": ["zz" * 16]}, "第 1 个密钥应为 32 位"),
