@@ -177,6 +177,15 @@ def test_handler_drafts_unit_head_signs_opinion(world, login, shot):
 
     card.locator("textarea[name=legal_basis]").fill(BASIS)
     card.get_by_role("button", name="签发", exact=True).click()
+    # 签发 is the binding act: the head checks the document as it will read, then confirms.
+    expect(head.locator("h1")).to_have_text("签发前核对：处理意见书")
+    preview = head.locator(".document-preview")
+    expect(preview).to_contain_text("《物业管理条例》第五十四条")
+    expect(preview).to_contain_text("解释说明")
+    shot(head, "handling-07b-sign-preview")
+    assert not Opinion.objects.filter(matter=matter).exists()
+    head.get_by_label("我已核对以上内容，确认签发").check()
+    head.get_by_role("button", name="确认签发").click()
     expect(head.locator(".flash.success")).to_have_text("处理意见书已签发")
     expect(head.locator(".meta .status")).to_have_text("已出具处理意见")
     expect(_card(head, "出具处理意见书")).to_have_count(0)

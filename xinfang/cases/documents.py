@@ -17,6 +17,7 @@ from xinfang.core.errors import ValidationFailed
 from xinfang.documents import kinds
 from xinfang.documents.errors import DocumentError
 from xinfang.documents.store import RenderedDocument, render
+from xinfang.intake.models import ContactPetitioner
 from xinfang.org.models import Unit
 
 from .models import IssuedDocument, Matter
@@ -81,10 +82,15 @@ def _first_contact(matter: Matter) -> Any:
     return matter.contacts.order_by("ordinal").first()
 
 
+def petitioner_names(matter: Matter) -> list[str]:
+    """Every petitioner named on the matter's contacts, in the order they came, each once: a document is
+    addressed to all of them, not to the first."""
+    names = ContactPetitioner.objects.filter(contact__matter=matter).order_by("contact__ordinal", "pk")
+    return list(dict.fromkeys(n for n in names.values_list("petitioner__name", flat=True) if n))
+
+
 def _petitioner_name(matter: Matter) -> str:
-    contact = _first_contact(matter)
-    party = contact.parties.select_related("petitioner").first() if contact else None
-    return party.petitioner.name if party and party.petitioner.name else "信访人"
+    return "、".join(petitioner_names(matter)) or "信访人"
 
 
 def _common(matter: Matter, unit: Unit, kind: str, actor: Any, role: str) -> dict[str, Any]:

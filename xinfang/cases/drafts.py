@@ -10,6 +10,7 @@ from django.db import transaction
 from xinfang.audit.services import record_event
 from xinfang.core.actors import as_user
 from xinfang.core.errors import Conflict, PermissionDenied
+from xinfang.core.markup import reject_markup
 
 from .models import Level, Matter, MatterStatus, OpinionDraft, ReviewRequest
 
@@ -36,6 +37,8 @@ def opinion_draft_save(*, matter: Matter, level: str, data: dict[str, str], acto
         if getattr(actor, "unit_id", None) != unit_id or not actor.has_role("handler", "unit_head", "leader"):
             raise PermissionDenied("not_drafting_unit", "只有办理单位的工作人员可以拟稿")
         clean = {name: str(data.get(name, ""))[:MAX_FIELD] for name in FIELDS}
+        for name, text in clean.items():
+            reject_markup(text, field=name)
         draft, created = OpinionDraft.objects.update_or_create(
             matter=matter, level=level, defaults={"data": clean, "drafted_by": as_user(actor)}
         )

@@ -12,12 +12,14 @@ from django.utils import timezone
 
 from xinfang.audit.services import record_event
 from xinfang.core.errors import Conflict, PermissionDenied, ValidationFailed
+from xinfang.core.markup import reject_markup
 from xinfang.deadlines.services import compute_clock_due, due_at_for
 from xinfang.documents.rules import CHANNEL_ITEM
 from xinfang.org.models import Unit, UnitKind
 
 from . import documents
 from .clocks import clock_complete, clock_start, local_today
+from .legal_basis import require_basis
 from .models import (
     Clock,
     ClockState,
@@ -186,13 +188,15 @@ def opinion_issue(
     """Sign and issue the 处理意见书 (Art 32) — or, with ``level``, the 复查/复核意见书 (Art 35–36).
 
     Only the responsible unit's head (or a leader) may sign; a decision without legal basis is refused."""
-    basis = [b.strip() for b in legal_basis if b and b.strip()]
-    if not basis:
-        raise ValidationFailed(
-            "legal_basis_required",
-            "处理意见须载明法律法规依据（《信访工作条例》第三十二条）",
-            field="legal_basis",
-        )
+    for name, text in (
+        ("request", request),
+        ("facts", facts),
+        ("reasons", reasons),
+        ("findings", findings),
+        ("decision_text", decision_text),
+    ):
+        reject_markup(text, field=name)
+    basis = [line.text for line in require_basis(legal_basis)]
     choices = Decision.values if level == Level.OPINION else ReviewOutcome.values
     if decision not in choices:
         raise ValidationFailed(

@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest
 
-from xinfang.core.errors import ValidationFailed
+from xinfang.core.markup import MARKUP_MESSAGE, has_markup, reject_markup  # noqa: F401  (re-exported)
 
 # No 0/O/1/I: a code read aloud or copied by hand is not misread.
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -55,20 +55,7 @@ def code_matches(code: str, stored_hash: str | None) -> bool:
 
 # --- anti-script ------------------------------------------------------------------------------------------
 
-_MARKUP = re.compile(
-    r"<\s*[a-zA-Z/!?]|javascript\s*:|vbscript\s*:|data\s*:\s*text/html",
-    re.IGNORECASE,
-)
-MARKUP_MESSAGE = "内容中不能包含网页代码（如 HTML 标签、脚本），请删除后重新提交"
-
-
-def reject_markup(value: str, *, field: str) -> None:
-    if value and _MARKUP.search(value):
-        raise ValidationFailed("markup_rejected", MARKUP_MESSAGE, field=field)
-
-
-def has_markup(value: str) -> bool:
-    return bool(value and _MARKUP.search(value))
+# The markup rule is one for the portal and the staff forms: xinfang/core/markup.py (imported above).
 
 
 # --- throttles ---------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from django.apps import apps
 from django.db.models import CharField, Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import Cast
 
+from xinfang.accounts.models import User
 from xinfang.audit.models import Event
 from xinfang.audit.selectors import audit_trail
 from xinfang.cases.models import Matter
@@ -55,6 +56,26 @@ class AuditFilters:
         }
 
 
+def _units_audited(unit: Unit, *, jurisdiction: bool) -> QuerySet[Unit]:
+    if jurisdiction:
+        return Unit.objects.filter(region__prefix__startswith=unit.region.prefix).values("pk")
+    return Unit.objects.filter(pk=unit.pk).values("pk")
+
+
+def staff_audited(actor: Any) -> QuerySet[User]:
+    """The staff whose acts ``actor`` (an auditor) audits: those of the units of their jurisdiction, and the
+    accounts of no unit (system administration) for an auditor of a jurisdiction, as for the events."""
+    require_role(actor, AUDITOR, message=_FORBIDDEN)
+    unit = getattr(actor, "unit", None)
+    if unit is None:
+        return User.objects.none()
+    jurisdiction = sees_jurisdiction(actor)
+    scope = Q(unit__in=_units_audited(unit, jurisdiction=jurisdiction))
+    if jurisdiction:
+        scope |= Q(unit__isnull=True)
+    return User.objects.filter(scope)
+
+
 def auditable_events(actor: Any) -> QuerySet[Event]:
     """Every event ``actor`` (an auditor) may read; see the module docstring."""
     require_role(actor, AUDITOR, message=_FORBIDDEN)
@@ -63,11 +84,7 @@ def auditable_events(actor: Any) -> QuerySet[Event]:
         return Event.objects.none()
     in_sight = visible_matters(actor).values("pk")
     jurisdiction = sees_jurisdiction(actor)
-    units = (
-        Unit.objects.filter(region__prefix__startswith=unit.region.prefix).values("pk")
-        if jurisdiction
-        else Unit.objects.filter(pk=unit.pk).values("pk")
-    )
+    units = _units_audited(unit, jurisdiction=jurisdiction)
     # subject_id is text; the party's key is cast to text (not the reverse), so that no subject id that is
     # not a number ("None" for a sign-in with an unknown user name) is ever cast.
     person_in_sight = ContactPetitioner.objects.annotate(

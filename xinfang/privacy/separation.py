@@ -22,6 +22,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import QuerySet
+
 from xinfang.accounts.models import Role, User
 from xinfang.core.errors import PermissionDenied
 
@@ -54,14 +56,14 @@ class RoleConflict:
     why: str
 
 
-def role_conflicts() -> list[RoleConflict]:
+def role_conflicts(users: QuerySet[User] | None = None) -> list[RoleConflict]:
     """Active accounts that break the separation: two of the three administrative roles in one hand, or the
-    auditor's role together with any business role (they would audit their own work). Staff accounts are
-    few, and the roles are a JSON list that SQLite cannot search by element, so they are read and checked
-    here."""
+    auditor's role together with any business role (they would audit their own work) — among ``users``,
+    all staff by default. Staff accounts are few, and the roles are a JSON list that SQLite cannot search by
+    element, so they are read and checked here."""
     labels = dict(Role.choices)
     out = []
-    rows = User.objects.filter(is_active=True).order_by("username")
+    rows = (User.objects.all() if users is None else users).filter(is_active=True).order_by("username")
     for pk, username, full_name, roles in rows.values_list("pk", "username", "full_name", "roles"):
         held = [r for r in roles or [] if r in labels]
         admin_roles = [r for r in held if r in THREE_ROLES]

@@ -35,7 +35,7 @@ from .forms import (
 from .models import Incident, RecordClass
 from .retention import ALLOWED_ACTIONS, retention_preview, retention_rule_set, rules
 from .rights import export_rows, petitioner_correct, petitioner_export, petitioner_in_sight, petitioners_find
-from .selectors import audit_log, event_rows, pii_access_counts, pii_access_log
+from .selectors import audit_log, event_rows, pii_access_counts, pii_access_log, staff_audited
 from .separation import AUDITOR, SECURITY_OFFICER, require_role, role_conflicts
 from .services import log_export
 
@@ -87,7 +87,7 @@ def _log_page(request: StaffRequest, *, pii: bool) -> HttpResponseBase:
     if pii:
         context["counts"] = pii_access_counts(request.user, filters)
         return render(request, "privacy/pii_log.html", context)
-    context["conflicts"] = role_conflicts()
+    context["conflicts"] = role_conflicts(staff_audited(request.user))
     return render(request, "privacy/audit_log.html", context)
 
 

@@ -23,6 +23,8 @@ from xinfang.org.models import Unit
 from xinfang.routing.models import Assignment
 from xinfang.routing.reports import completion_report_submit
 
+from .guards import markup_free
+
 
 def _pk(request: StaffRequest, name: str) -> int:
     try:
@@ -108,6 +110,7 @@ def coordinate(request: StaffRequest, number: str, action: str) -> HttpResponse:
         raise Http404(exc.message) from None
     run, ok = ACTIONS[action]
     try:
+        markup_free(request.POST)
         run(matter, request)
     except ServiceError as exc:
         messages.error(request, exc.message)

@@ -4,13 +4,25 @@ from django import forms
 from django.forms import formset_factory
 
 from xinfang.cases.models import MatterType
+from xinfang.core.markup import MARKUP_MESSAGE, has_markup
 from xinfang.intake.models import Channel, PetitionerKind
 from xinfang.routing.models import RouteMode
 
 MAX_PETITIONER_ROWS = 8
 
 
-class ContactForm(forms.Form):
+class MarkupFreeForm(forms.Form):
+    """Markup in any text field is an error on that field, as on the portal (core/markup.py)."""
+
+    def clean(self):
+        data = super().clean() or {}
+        for name, value in list(data.items()):  # add_error drops the field from cleaned_data
+            if isinstance(value, str) and has_markup(value):
+                self.add_error(name, MARKUP_MESSAGE)
+        return data
+
+
+class ContactForm(MarkupFreeForm):
     channel = forms.ChoiceField(label="来源渠道", choices=Channel.choices)
     received_at = forms.DateTimeField(
         label="收到时间", required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
@@ -42,7 +54,7 @@ class ContactForm(forms.Form):
             field.error_messages.setdefault("required", "此项为必填项")
 
 
-class PetitionerForm(forms.Form):
+class PetitionerForm(MarkupFreeForm):
     name = forms.CharField(label="姓名（名称）", max_length=100, required=False)
     kind = forms.ChoiceField(label="类型", choices=PetitionerKind.choices, initial=PetitionerKind.PERSON)
     id_number = forms.CharField(label="身份证号码", max_length=30, required=False)

@@ -10,14 +10,19 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from xinfang.cases import drafts, handling
-from xinfang.cases.models import Level, Opinion
+from xinfang.cases.clocks import local_today
+from xinfang.cases.documents import petitioner_names
+from xinfang.cases.legal_basis import require_basis
+from xinfang.cases.models import Decision, Level, Opinion, ReviewOutcome
 from xinfang.cases.selectors import matter_for
 from xinfang.core.errors import NotFound, PermissionDenied, ServiceError, ValidationFailed
 from xinfang.core.http import StaffRequest
+
+from .guards import markup_free
 
 # A refused form comes back filled in: what the user typed is kept in the session (one draft per user,
 # keyed by matter and action) until the action succeeds, so a missing legal basis costs no retyping.
@@ -137,7 +142,10 @@ def handle(request: StaffRequest, number: str, action: str) -> HttpResponse:
         request.POST.get("save_draft") or not request.user.has_role(*handling.SIGNING_ROLES)
     ):
         return _save_draft(request, matter, action)
+    if action in OPINION_LEVELS and request.POST.get("confirm") != "1":
+        return _preview(request, matter, action)
     try:
+        markup_free(request.POST)
         if action in SIGNER_ONLY and not request.user.has_role(*handling.SIGNING_ROLES):
             raise PermissionDenied("not_signatory", SIGNER_ONLY[action])
         run(matter, request)
@@ -152,6 +160,47 @@ def handle(request: StaffRequest, number: str, action: str) -> HttpResponse:
         if draft_for(request, number, action):
             del request.session[DRAFT_KEY]
     return redirect("web:matter", number=number)
+
+
+# What the petitioner may do next, as the signed document will say it (Art 35–36).
+_RIGHTS = {
+    Level.OPINION: "信访人对处理意见不服的，可以自收到书面答复之日起30日内请求原办理机关的上一级机关复查。",
+    Level.REVIEW: "信访人对复查意见不服的，可以自收到书面意见之日起30日内向复查机关的上一级机关请求复核。",
+    Level.RECHECK: "复核意见为终结意见；信访人仍以同一事实和理由提出投诉请求的，不再受理。",
+}
+
+
+def _preview(request: StaffRequest, matter: Any, action: str) -> HttpResponse:
+    """签发 is the binding act: the head first sees the 意见书 as it will read — the flagged legal-basis lines
+    included — and confirms it (the form comes back with ``confirm=1``). Nothing is written; what was typed
+    is kept, so 返回修改 finds it in the form."""
+    level = OPINION_LEVELS[action]
+    fields = {name: request.POST.get(name, "")[:20000] for name in DRAFT_FIELDS[action]}
+    _keep_draft(request, matter.number, action)
+    try:
+        markup_free(request.POST)
+        basis = require_basis(_lines(fields["legal_basis"]))
+    except ServiceError as exc:
+        messages.error(request, exc.message)
+        return redirect("web:matter", number=matter.number)
+    labels = dict(Decision.choices if level == Level.OPINION else ReviewOutcome.choices)
+    return render(
+        request,
+        "web/sign_preview.html",
+        {
+            "matter": matter,
+            "action": action,
+            "title": f"{Level(level).label}书",
+            "unit_name": request.user.unit.name if request.user.unit else "",
+            "petitioner_name": "、".join(petitioner_names(matter)) or "信访人",
+            "fields": fields,
+            "decision_label": labels.get(fields["decision"], "（未选择）"),
+            "basis": basis,
+            "rights": _RIGHTS[level],
+            "signer": request.user.display_label,
+            "today": local_today(),
+        },
+    )
 
 
 def _keep_draft(request: StaffRequest, number: str, action: str) -> None:

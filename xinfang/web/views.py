@@ -43,6 +43,7 @@ from xinfang.smart.services import record_decisions, suggest
 
 from .coordination_views import coordination_context
 from .forms import AcceptForm, ContactForm, DecideForm, ObjectForm, PetitionerFormSet, RouteForm
+from .guards import markup_free
 
 PERSON_KEYS = ("name", "id_number", "phone", "address")
 
@@ -234,6 +235,7 @@ def matter_detail(request: StaffRequest, number: str) -> HttpResponse:
 
 def _run(request: StaffRequest, number: str, action, ok: str) -> HttpResponse:
     try:
+        markup_free(request.POST)
         action()
     except ServiceError as exc:
         messages.error(request, exc.message)

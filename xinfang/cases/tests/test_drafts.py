@@ -64,6 +64,6 @@ def test_handler_post_to_sign_saves_a_draft_the_head_sees(world):
     head.force_login(world.users["colleague"])
     page = head.get(f"/matters/{matter.number}/").content.decode()
     assert "经核查，维修需业主大会表决" in page and "拟稿，待负责人审核签发" in page
-    r = head.post(f"/matters/{matter.number}/handle/opinion/", FORM, follow=True)
+    r = head.post(f"/matters/{matter.number}/handle/opinion/", {**FORM, "confirm": "1"}, follow=True)
     assert "处理意见书已签发" in r.content.decode()
     assert Opinion.objects.get().signed_by == world.users["colleague"]

@@ -41,6 +41,7 @@ def _opinion_form(decision: str) -> dict[str, str]:
         "findings": "经现场核查，排水管道堵塞属实",
         "decision_text": "责令管养单位于30日内疏通",
         "legal_basis": BASIS,
+        "confirm": "1",  # as after the head's 签发前核对 (web/handling_views.py)
     }
 
 

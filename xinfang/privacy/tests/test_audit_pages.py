@@ -165,16 +165,19 @@ def test_csv_exports_are_excel_ready_and_audited(world) -> None:
     assert _as(world.users["registrar"]).post(AUDIT, {}).status_code == 403
 
 
-def test_role_conflicts_are_shown_to_the_auditor(world) -> None:
-    user_create(
-        username="dual",
-        password="pw",
-        full_name="双职",
-        unit=world.units["city_bureau"],
-        roles=["admin", "auditor"],
-    )
+def test_role_conflicts_of_the_jurisdiction_are_shown_to_the_auditor(world) -> None:
+    for username, unit in (("dual", "ns_housing"), ("hz_dual", "hz_bureau")):
+        user_create(
+            username=username,
+            password="pw",
+            full_name="双职",
+            unit=world.units[unit],
+            roles=["admin", "auditor"],
+        )
     html = _as(world.users["auditor"]).get(AUDIT).content.decode()
-    assert 'id="role-conflicts"' in html and "同时担任管理员、审计员" in html
+    section = html.split('id="role-conflicts"', 1)[1].split("</section>", 1)[0]
+    assert "同时担任管理员、审计员" in section
+    assert "<td>dual</td>" in section and "hz_dual" not in section  # another province's staff: not theirs
 
 
 def _more(world, start: int, n: int) -> None:
