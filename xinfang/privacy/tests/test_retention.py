@@ -206,3 +206,34 @@ def test_months_before_clamps_to_the_shorter_month() -> None:
     assert months_before(at, 1) == dt.datetime(2024, 2, 29, 10, 0, tzinfo=dt.UTC)
     assert months_before(at, 13) == dt.datetime(2023, 2, 28, 10, 0, tzinfo=dt.UTC)
     assert months_before(at, 60) == dt.datetime(2019, 3, 31, 10, 0, tzinfo=dt.UTC)
+
+
+def test_the_retention_page(world, security, done_and_open) -> None:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(security)
+    html = client.get("/privacy/retention/").content.decode()
+    assert "已办结事项的信访人个人信息" in html and "现行：保存 60 个月后匿名化" in html
+    assert 'id="preview"' in html  # what the next run would do, counted without a lock
+    resp = client.post(
+        "/privacy/retention/",
+        {
+            "record_class": RecordClass.PORTAL_CODES,
+            "months": "6",
+            "action": "delete",
+            "basis": "",
+            "reason": "缩短",
+        },
+    )
+    assert resp.status_code == 302
+    assert RetentionRule.objects.get(record_class=RecordClass.PORTAL_CODES).months == 6
+    for persona in ("registrar", "auditor"):
+        other = Client()
+        other.force_login(world.users[persona])
+        assert other.get("/privacy/retention/").status_code == 403
+        other.post(
+            "/privacy/retention/",
+            {"record_class": RecordClass.PORTAL_CODES, "months": "3", "action": "delete", "reason": "x"},
+        )
+    assert RetentionRule.objects.get(record_class=RecordClass.PORTAL_CODES).months == 6
