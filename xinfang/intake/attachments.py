@@ -13,7 +13,7 @@ from django.db import transaction
 
 from xinfang.audit.services import record_event
 from xinfang.core.actors import as_user
-from xinfang.core.errors import ValidationFailed
+from xinfang.core.errors import PermissionDenied, ValidationFailed
 
 from .models import Attachment, Contact
 
@@ -47,7 +47,14 @@ def _is_text(head: bytes) -> bool:
     return True
 
 
+# Who adds material to a petition: the desk that registers it and the units that handle it. The auditor, the
+# administrator and the security officer only watch (三员分立, GB/T 22239-2019 三级).
+UPLOAD_ROLES = ("registrar", "handler", "unit_head", "leader", "supervisor")
+
+
 def attachment_add(*, contact: Contact, name: str, stream: IO[bytes], size: int, actor: Any) -> Attachment:
+    if not (getattr(actor, "has_role", None) and actor.has_role(*UPLOAD_ROLES)):
+        raise PermissionDenied("upload_forbidden", "审计员、系统管理员和安全管理员只能查看，不能上传附件")
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if ext not in ALLOWED:
         raise ValidationFailed(

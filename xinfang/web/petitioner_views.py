@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from xinfang.cases.selectors import visible_matters
 from xinfang.core.errors import ServiceError
 from xinfang.core.http import StaffRequest
 from xinfang.intake.merge import (
@@ -19,7 +20,6 @@ from xinfang.intake.merge import (
     petitioner_unmerge,
     recent_merges,
 )
-from xinfang.intake.models import ContactPetitioner
 from xinfang.intake.petitioners import party_details_settle, party_reveal
 
 
@@ -89,14 +89,22 @@ def settle_details(request: StaffRequest, party_id: int) -> HttpResponse:
     """核实后更新档案 / 不采用: a registrar's answer about details a contact gave that differ from the
     record."""
     accept = request.POST.get("accept") == "1"
-    parties = ContactPetitioner.objects.filter(pk=party_id)
-    number = parties.values_list("contact__matter__number", flat=True).first()
+    # The matter to come back to, only if the user may see it: a redirect naming any other would tell its
+    # number to whoever guesses a party id (an accusation against their own unit included).
+    number = (
+        visible_matters(request.user)
+        .filter(contacts__parties__pk=party_id)
+        .values_list("number", flat=True)
+        .first()
+    )
+    if number is None:
+        raise Http404("未找到该信访人信息，或您无权查看")
     try:
         person = party_details_settle(
             party_id=party_id, actor=request.user, accept=accept, reason=request.POST.get("reason", "")
         )
     except ServiceError as exc:
-        if exc.status == 404 or number is None:
+        if exc.status == 404:
             raise Http404(exc.message) from None
         messages.error(request, exc.message)
     else:

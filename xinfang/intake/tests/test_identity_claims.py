@@ -197,3 +197,15 @@ def test_details_set_aside_stay_with_their_contact(world, accusation) -> None:
     party.refresh_from_db()
     assert party.unconfirmed == "" and crypto.decrypt(party.phone_enc) == ATTACKER_PHONE
     assert Event.objects.filter(verb="petitioner.details_set_aside").count() == 1
+
+
+def test_settling_a_party_out_of_sight_names_no_matter(world, accusation) -> None:
+    """The page answered a non-registrar's 403 with a redirect to /matters/<number>/: the number of any matter
+    — the accusation against the caller's own unit included — for a guessed party id."""
+    party = accusation.contacts.get().parties.get()
+    for persona in ("handler", "outsider", "hz_registrar"):
+        browser = Client()
+        browser.force_login(world.users[persona])
+        answer = browser.post(f"/parties/{party.pk}/settle/", {"accept": "0", "reason": "电话核实"})
+        assert answer.status_code == 404
+        assert accusation.number not in answer.content.decode() and not answer.has_header("Location")

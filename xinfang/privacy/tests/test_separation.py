@@ -96,11 +96,6 @@ def test_the_auditor_cannot_register_on_the_form(world) -> None:
     assert (Contact.objects.count(), Petitioner.objects.count()) == (contacts, people)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="intake.attachments.attachment_add checks no role: the auditor's upload is refused only once the "
-    "intake app adds the check (issue 20, 三员分立); this test then passes and the mark must go",
-)
 def test_the_auditor_cannot_upload(world, party, settings, tmp_path) -> None:
     settings.ATTACHMENT_ROOT = tmp_path
     number = party.contact.matter.number
