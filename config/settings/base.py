@@ -50,6 +50,8 @@ MIDDLEWARE = [
     # Below whitenoise: static files keep their own caching; every other answer gets CSP, Permissions-Policy
     # and Cache-Control: no-store (xinfang/core/headers.py).
     "xinfang.core.headers.SecurityHeadersMiddleware",
+    # Before anything reads a cookie: one carrying a NUL is dropped (PostgreSQL refuses NUL in text).
+    "xinfang.core.cookies.NulCookieMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "xinfang.accounts.sessions.IdleTimeoutMiddleware",
     "django.middleware.common.CommonMiddleware",
