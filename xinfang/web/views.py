@@ -12,7 +12,7 @@ from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from xinfang.audit.selectors import matter_timeline
+from xinfang.audit.selectors import matter_acts, matter_timeline
 from xinfang.cases import handling
 from xinfang.cases.clocks import local_today
 from xinfang.cases.models import AlertLevel, MatterStatus, MatterType
@@ -194,7 +194,7 @@ def matter_detail(request: StaffRequest, number: str) -> HttpResponse:
         "assignments": assignments,
         "clocks": list(running_clocks(matter)),
         "all_clocks": list(matter.clocks.order_by("created_at")),
-        "timeline": list(matter_timeline(matter.pk)),
+        "timeline": matter_acts(matter_timeline(matter.pk)),
         "actions": allowed_actions(matter.status),
         "can_route": sees_jurisdiction(user)
         and matter.status == MatterStatus.REGISTERED
