@@ -12,5 +12,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("portal/", include("xinfang.portal.urls")),
     path("privacy/", include("xinfang.privacy.urls")),
+    path("", include("xinfang.accounts.urls")),
     path("", include("xinfang.web.urls")),
 ]

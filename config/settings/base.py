@@ -28,6 +28,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "ninja",
     "axes",
+    # TOTP authenticators and their recovery codes: the staff's second factor (xinfang/accounts/twofactor.py).
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "xinfang.core",
     "xinfang.org",
     "xinfang.accounts",
@@ -57,6 +61,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(); then a session past the password but not its second factor reaches only the
+    # code (or enrolment) page, and the API treats it as no session (xinfang/accounts/middleware.py).
+    "django_otp.middleware.OTPMiddleware",
+    "xinfang.accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into the lock-out page.
@@ -204,6 +212,20 @@ AXES_PERMALOCK_MESSAGE = "登录失败次数过多，已锁定，请联系系统
 AXES_DISABLE_ACCESS_LOG = True
 # Quiet: no "AXES: BEGIN …" banner at the head of every command's output (`xinfang deadline …` prints there).
 AXES_VERBOSE = False
+
+# --- Second factor for staff (等保 2.0 三级, GB/T 22239-2019 8.1.4.1 d): TOTP, xinfang/accounts/twofactor.py
+# Whoever has enrolled an authenticator enters its code after the password at every sign-in. These roles must
+# enrol one before anything else (comma-separated role codes, e.g. admin,auditor,leader; "all": everyone;
+# "admin" also covers superusers without roles). Empty by default: enrolment is each user's own choice.
+XINFANG_2FA_REQUIRED_ROLES = env.listing("XINFANG_2FA_REQUIRED_ROLES")
+# The name the authenticator app shows next to the account.
+OTP_TOTP_ISSUER = env.get("XINFANG_2FA_ISSUER") or "xinfang 法治信访"
+# django-otp's own throttle of wrong codes, per device: after n failures in a row the next try is refused
+# for 2^(n-1) seconds (1, 2, 4 … ten failures: 8.5 minutes), a right code resets it; 0 would switch it off.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+# The admin never shows an authenticator's key.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # The workspace, the portal and the API speak Chinese only: no LocaleMiddleware negotiating a language per
 # request (an English browser would have got Django's own messages in English; it cost ~3 % of a request).

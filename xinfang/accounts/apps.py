@@ -13,7 +13,7 @@ class AccountsConfig(AppConfig):
 
         from xinfang.org.models import Region, Unit
 
-        from . import logins, sessions
+        from . import checks, logins, sessions  # noqa: F401 -- checks registers itself
         from .models import ApiToken
         from .services import forget_cached_tokens
 
