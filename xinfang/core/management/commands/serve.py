@@ -4,8 +4,8 @@ reverse proxy is optional; run ``xinfang collectstatic`` after each upgrade.
 
 It runs production settings only: ``xinfang serve`` loads ``config.settings.production`` unless
 DJANGO_SETTINGS_MODULE is set (xinfang/cli.py), and refuses DEBUG, development or test keys and keys too weak
-for production whatever module is set. ``--allow-dev-keys`` lets a developer try it with the generated keys of
-var/dev-keys.json, with a warning."""
+for production whatever module is set, and a database with unapplied migrations. ``--allow-dev-keys`` lets a
+developer try it with the generated keys of var/dev-keys.json, with a warning."""
 
 from __future__ import annotations
 
@@ -15,10 +15,16 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import DatabaseError, connection
 
 from config.settings.devkeys import existing_dev_keys, uses_dev_keys
 from config.settings.keys import key_problems
+from xinfang.core.schema import (
+    UNMIGRATED_EXIT_STATUS,
+    UNMIGRATED_MESSAGE,
+    unapplied_migrations,
+    unmigrated_details,
+)
 from xinfang.core.serving import recommended_workers
 
 DEV_KEYS_WARNING = """
@@ -52,6 +58,8 @@ class Command(BaseCommand):
         dev_keys = self.vet_settings(allow_dev_keys=opts["allow_dev_keys"])
         # Errors stop here; warnings (e.g. no HSTS while XINFANG_TLS is off) are printed on every start.
         self.check(include_deployment_checks=True)
+        if not opts["dry_run"]:  # a dry run prints the command and touches no database
+            self.refuse_unmigrated()
         workers = opts["workers"] or recommended_workers(connection.vendor)
         if workers < 1:
             raise CommandError("--workers 至少为 1")
@@ -80,7 +88,21 @@ class Command(BaseCommand):
         if dev_keys:
             os.environ["XINFANG_ALLOW_DEV_KEYS"] = "1"
         self.stdout.flush()
+        connection.close()  # opened by the migration check; the workers open their own
         os.execv(sys.executable, cmd)  # noqa: S606 -- our own interpreter and fixed arguments, no shell
+
+    def refuse_unmigrated(self) -> None:
+        """Workers started on a database without its tables would answer every request with a 500: say what to
+        run instead. Asked here, once, not by each worker (xinfang/cli.py leaves serve to this)."""
+        try:
+            pending = unapplied_migrations()
+        except DatabaseError as exc:
+            # Cannot tell (the database not up yet at boot): start as before; workers connect per request.
+            self.stderr.write(f"无法检查数据库迁移状态：{exc}")
+            return
+        if pending:
+            message = f"{UNMIGRATED_MESSAGE}\n{unmigrated_details(pending)}"
+            raise CommandError(message, returncode=UNMIGRATED_EXIT_STATUS)
 
     def vet_settings(self, *, allow_dev_keys: bool) -> bool:
         """Refuse what must never face real petitioners; return whether development keys are in use."""
