@@ -90,7 +90,7 @@ def _walk(page: Page, prefix: str, serial: int) -> str:
 
     expect(page).to_have_url(re.compile(rf"/portal/progress/{number}/$"))
     expect(page.locator("h1")).to_have_text(number)
-    expect(page.locator("#status")).to_have_text("待分流")
+    expect(page.locator("#status")).to_have_text("已登记，正在确定办理单位")
     expect(page.locator("#timeline")).to_contain_text("信访事项已登记")
     expect(page.locator("#deadline")).to_contain_text("分流转送（15日）")
     _no_horizontal_scroll(page)

@@ -27,6 +27,23 @@ class MatterStatus(models.TextChoices):
     CLOSED = "closed", "已办结"
 
 
+# What a citizen reads for each status on the portal: plain words about their petition, not the desk's
+# internal queue names (待分流, 已转交待受理…).
+PUBLIC_STATUS = {
+    MatterStatus.REGISTERED: "已登记，正在确定办理单位",
+    MatterStatus.ROUTED: "已转交有权处理的单位，等待受理",
+    MatterStatus.OBJECTION: "正在确定办理单位",
+    MatterStatus.ACCEPTED: "已受理，正在办理",
+    MatterStatus.NOT_ACCEPTED: "不予受理",
+    MatterStatus.REPLIED: "已出具处理意见",
+    MatterStatus.IN_REVIEW: "正在复查",
+    MatterStatus.REVIEWED: "已出具复查意见",
+    MatterStatus.IN_RECHECK: "正在复核",
+    MatterStatus.FINAL: "已复核，办理终结",
+    MatterStatus.CLOSED: "已办结",
+}
+
+
 class Matter(models.Model):
     number = models.CharField("事项编号", max_length=32, unique=True)
     title = models.CharField("标题", max_length=200)
@@ -99,6 +116,10 @@ class Matter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
+
+    @property
+    def public_status(self) -> str:
+        return PUBLIC_STATUS.get(self.status, self.get_status_display())
 
 
 class MatterSequence(models.Model):
@@ -223,6 +244,16 @@ class Extension(models.Model):
     new_due = models.DateField()
 
 
+# How an evaluation or a 复查/复核 request reached the office, as staff read it.
+SOURCE_LABELS = {
+    "portal": "网上",
+    "phone": "电话回访",
+    "visit": "当面",
+    "letter": "来信",
+    "staff": "工作人员登记",
+}
+
+
 class Evaluation(models.Model):
     RATINGS = [("satisfied", "满意"), ("basically_satisfied", "基本满意"), ("unsatisfied", "不满意")]
     matter = models.ForeignKey(Matter, on_delete=models.PROTECT, related_name="evaluations")
@@ -234,6 +265,10 @@ class Evaluation(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["matter", "level"], name="evaluation_one_per_level")]
+
+    @property
+    def source_label(self) -> str:
+        return SOURCE_LABELS.get(self.source, self.source)
 
 
 class ReviewRequest(models.Model):

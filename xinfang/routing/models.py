@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from xinfang.cases.models import MatterType
+
 
 class RouteMode(models.TextChoices):
     TRANSFER = "transfer", "转送"  # Art 22(1): to the organ with power to handle
@@ -16,7 +18,7 @@ class RoutingRule(models.Model):
     priority = models.PositiveSmallIntegerField("优先级", default=100, help_text="数字越小越优先")
     region_prefix = models.CharField("适用区划前缀", max_length=12, blank=True, help_text="空=全部")
     category_prefix = models.CharField("分类前缀", max_length=100, blank=True, help_text="空=全部")
-    matter_type = models.CharField("事项类型", max_length=20, blank=True)
+    matter_type = models.CharField("事项类型", max_length=20, blank=True, choices=MatterType.choices)
     litigation_only = models.BooleanField("仅涉法涉诉", default=False)
     keywords = models.CharField("关键词（逗号分隔）", max_length=200, blank=True)
     target_unit = models.ForeignKey(

@@ -35,7 +35,8 @@ def test_right_code_opens_progress_with_status_and_deadline(portal):
     page = client.get(response["Location"])
     body = page.content.decode()
     assert number in body
-    assert "待分流" in body
+    assert 'id="status">已登记，正在确定办理单位<' in body  # plain words, not the desk's 待分流
+    assert "待分流" not in body
     assert "信访事项已登记" in body
     assert "分流转送（15日）" in body  # the running routing clock, with its due date
     assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日前", body)
