@@ -57,9 +57,10 @@ class AuditFilters:
 
 
 def _units_audited(unit: Unit, *, jurisdiction: bool) -> QuerySet[Unit]:
+    """The units whose staff ``unit``'s auditor audits, as a subquery: the jurisdiction's, else its own."""
     if jurisdiction:
-        return Unit.objects.filter(region__prefix__startswith=unit.region.prefix).values("pk")
-    return Unit.objects.filter(pk=unit.pk).values("pk")
+        return Unit.objects.filter(region__prefix__startswith=unit.region.prefix).only("pk")
+    return Unit.objects.filter(pk=unit.pk).only("pk")
 
 
 def staff_audited(actor: Any) -> QuerySet[User]:

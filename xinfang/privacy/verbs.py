@@ -181,6 +181,22 @@ VERBS: dict[str, Verb] = {
     "matter.not_accepted_final": Verb(
         "不再受理（已复核终结）", lambda n, o: f"原事项 {n['final_matter']}" if n.get("final_matter") else ""
     ),
+    "matter.merged_in": Verb(
+        "另一事项并入本事项",
+        lambda n, o: _join(
+            f"事项 {n['from']}" if n.get("from") else "",
+            f"信访件 {n['contacts']} 件" if n.get("contacts") else "",
+        ),
+    ),
+    "matter.unmerged_from": Verb(
+        "撤销事项合并",
+        lambda n, o: _join(
+            f"恢复事项 {n['from']}" if n.get("from") else "",
+            f"信访件 {n['contacts']} 件" if n.get("contacts") else "",
+        ),
+    ),
+    "portal.code_issued": Verb("生成网上查询码"),
+    "portal.code_reset": Verb("重置网上查询码", lambda n, o: f"新码发送至 {n['to']}" if n.get("to") else ""),
     "assignment.sent": Verb(
         "发出转送/交办",
         lambda n, o: _join(
