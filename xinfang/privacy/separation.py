@@ -7,9 +7,8 @@ acts checks its actor's roles, and none admits the auditor: registration
 (``intake.services.REGISTRAR_ROLES``), routing, handling, merging, and this app's services through
 ``require_role`` — for which holding the auditor role besides another does not count. The reveal of
 personal data (``intake.petitioners.party_reveal``), open to everyone who may see a matter, refuses the
-auditor by name. Uploading an attachment (``intake.attachments.attachment_add``) checks no role yet:
-``tests/test_separation.py`` holds that gap open as an expected failure until the intake app refuses the
-auditor there too.
+auditor by name; uploading an attachment (``intake.attachments.attachment_add``) admits the roles that
+handle petitions only.
 
 A gate on the audit writer itself (refuse any event whose actor is an auditor) would catch every path at
 once, but ``Event`` rows go in through ``core.rows.insert`` on the registration path, which refuses models
