@@ -25,11 +25,13 @@ class MatterStatus(models.TextChoices):
     IN_RECHECK = "in_recheck", "复核中"
     FINAL = "final", "已复核终结"
     CLOSED = "closed", "已办结"
+    # A duplicate registration folded into the matter it repeats (并入): its contacts moved there.
+    MERGED = "merged", "已并入其他事项"
 
 
 # What a citizen reads for each status on the portal: plain words about their petition, not the desk's
 # internal queue names (待分流, 已转交待受理…).
-PUBLIC_STATUS = {
+PUBLIC_STATUS: dict[str, str] = {
     MatterStatus.REGISTERED: "已登记，正在确定办理单位",
     MatterStatus.ROUTED: "已转交有权处理的单位，等待受理",
     MatterStatus.OBJECTION: "正在确定办理单位",
@@ -41,6 +43,7 @@ PUBLIC_STATUS = {
     MatterStatus.IN_RECHECK: "正在复核",
     MatterStatus.FINAL: "已复核，办理终结",
     MatterStatus.CLOSED: "已办结",
+    MatterStatus.MERGED: "已与相同诉求的信访事项合并办理",
 }
 
 
@@ -105,6 +108,16 @@ class Matter(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         verbose_name="已终结的原事项",
+        db_index=False,
+    )
+    # 并入: a duplicate registration folded into the matter it repeats (cases/merging.py).
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_from",
+        verbose_name="并入的事项",
         db_index=False,
     )
 

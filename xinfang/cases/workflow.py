@@ -33,6 +33,8 @@ ALLOWED: dict[tuple[str, str], str] = {
     (S.REVIEWED, S.IN_RECHECK): "recheck_request",  # Art 36¶1
     (S.REVIEWED, S.CLOSED): "close",
     (S.IN_RECHECK, S.FINAL): "recheck_decide",  # Art 36¶3: final
+    (S.REGISTERED, S.MERGED): "merge",  # a duplicate registration folded into the matter it repeats
+    (S.MERGED, S.REGISTERED): "unmerge",  # a wrong 并入 undone
 }
 
 LABELS = {
@@ -50,6 +52,8 @@ LABELS = {
     "review_decide": "出具复查意见",
     "recheck_request": "申请复核",
     "recheck_decide": "出具复核意见（终结）",
+    "merge": "并入其他事项",
+    "unmerge": "撤销并入",
 }
 
 

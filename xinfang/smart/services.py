@@ -255,3 +255,34 @@ def train_from_decided_matters(*, min_rows: int = 50) -> dict[str, Any]:
         clf.save(str(staging), fingerprint=report["fingerprint"], metrics={"rows": report["rows"]})
         staging.replace(path)  # readers never see a half-written model
     return report
+
+
+def suggest_for_contact(*, contact: Contact, actor: Any) -> dict[str, Any]:
+    """The suggestions for a contact already registered — from the portal, the API or a 12345 hand-over, which
+    had no registrar at a form to see them: worked out once, the first time someone who routes it opens the
+    matter, and kept with the contact (the same Suggestion rows as the live form's). Candidates are the
+    actor's to see; the matter itself is left out. Petitioner matches come from the records the contact is
+    attached to — nothing is decrypted."""
+    from xinfang.cases.selectors import visible_matters
+    from xinfang.intake.models import ContactPetitioner
+
+    stored = contact.suggestions.order_by("-pk").first()
+    if stored is not None:
+        return {**stored.payload, "suggestion_id": stored.pk}
+    out = suggest(actor=actor, title=contact.title, text=contact.text)
+    own = contact.matter.number
+    for key in ("same_problem", "possibly_related"):
+        out[key] = [row for row in out[key] if row.get("matter_number") != own]
+    people = ContactPetitioner.objects.filter(contact=contact).values("petitioner_id")
+    earlier = (
+        visible_matters(actor)
+        .filter(contacts__parties__petitioner_id__in=people)
+        .exclude(pk=contact.matter_id)
+        .distinct()
+        .order_by("-first_received_at")[:5]
+    )
+    out["same_petitioner"] = [
+        {"matter_number": m.number, "title": m.title, "status": m.get_status_display()} for m in earlier
+    ]
+    Suggestion.objects.filter(pk=out["suggestion_id"]).update(contact=contact, payload=out)
+    return out

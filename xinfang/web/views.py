@@ -44,6 +44,7 @@ from xinfang.smart.services import record_decisions, suggest
 from .coordination_views import coordination_context
 from .forms import AcceptForm, ContactForm, DecideForm, ObjectForm, PetitionerFormSet, RouteForm
 from .guards import markup_free
+from .merge_views import merge_context
 
 PERSON_KEYS = ("name", "id_number", "phone", "address")
 
@@ -230,6 +231,7 @@ def matter_detail(request: StaffRequest, number: str) -> HttpResponse:
         ],
     }
     context.update(coordination_context(matter, user, assignments))
+    context.update(merge_context(matter, user))
     return render(request, "web/matter.html", context)
 
 
