@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export PYTHONDONTWRITEBYTECODE=1
 
-.PHONY: run test install lint typecheck migrations-check unit browser pg-test bench chromium clean
+.PHONY: run test install lint typecheck migrations-check unit browser pg-test stock-test bench chromium clean
 
 $(BIN)/python:
 	@command -v $(PY) >/dev/null 2>&1 || PY=python3; $${PY:-$(PY)} -m venv $(VENV) 2>/dev/null || python3 -m venv $(VENV)
@@ -57,6 +57,13 @@ test: install chromium lint typecheck migrations-check unit
 # The same suite against PostgreSQL (127.0.0.1:5432, database `test`); .ci/run calls this after `make test`.
 pg-test: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest -q
+
+# The registration and handling tests again on Django's stock ORM write path (xinfang/core/writepath.py), on
+# SQLite and PostgreSQL; the fast path's own statement tests (marker fastpath) skip there.
+STOCK_TESTS := xinfang/intake xinfang/cases xinfang/routing xinfang/portal
+stock-test: install
+	XINFANG_WRITE_PATH=stock $(BIN)/pytest -q -p no:cacheprovider $(STOCK_TESTS)
+	XINFANG_WRITE_PATH=stock DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test} $(BIN)/pytest -q -p no:cacheprovider $(STOCK_TESTS)
 
 bench: install
 	$(BIN)/python bench/intake.py
