@@ -18,24 +18,26 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlencode
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 
-from xinfang.api import api
 from xinfang.audit.models import Event
 from xinfang.cases.selectors import visible_matters
-from xinfang.intake.services import REGISTRAR_ROLES
-from xinfang.testing.factories import id_number
-from xinfang.web import coordination_views, handling_views
 
+from .authz_probes import (
+    API_OPERATIONS,
+    API_PROBES,
+    PAGE_PROBES,
+    STAFF_ROUTES,
+    Answer,
+    Probe,
+    staff_routes,
+)
 from .authz_world import (
     MUST_SEE,
     NO_ID,
@@ -72,15 +74,6 @@ def mw(django_db_setup, django_db_blocker):
 
 
 # -- sending and judging one request ----------------------------------------------------------------------
-
-
-@dataclass
-class Answer:
-    status: int
-    location: str
-    text: str
-    written: int
-    code: str
 
 
 def send(
@@ -140,490 +133,9 @@ def signature(answer: Answer, *names: str) -> tuple[int, str, str]:
     return answer.status, location, answer.code
 
 
-def can_register(caller: Caller) -> bool:
-    return any(role in REGISTRAR_ROLES for role in caller.roles)
-
-
-def region_of(mw: MatrixWorld, caller: Caller) -> str:
-    return mw.world.units[caller.unit_key or "city_bureau"].region.code
-
-
-# -- what each endpoint must answer ------------------------------------------------------------------------
-
-Judge = Callable[[Answer, Caller, MatterFacts], bool]
-
-
-def _status(*codes: int) -> Judge:
-    return lambda a, _c, _m: a.status in codes
-
-
-# A refusal is a 404, or a 403 where the caller's role is refused before the matter is looked up — either
-# way the same answer as for a made-up number (checked for every refusal).
-_OK, _REFUSED = _status(200), _status(403, 404)
-
-
-def _api_refused(a: Answer, _c: Caller, _m: MatterFacts) -> bool:
-    return (a.status == 404 and a.code == "matter_not_found") or a.status == 403
-
-
-def _api_write_seen(a: Answer, _c: Caller, _m: MatterFacts) -> bool:
-    # A caller who sees the matter may still be refused the action (role, state, clock): any answer but the
-    # scope refusal, a missing authentication or a server error.
-    return a.status < 500 and a.status != 401 and a.code != "matter_not_found"
-
-
-def _back_to_matter(a: Answer, _c: Caller, m: MatterFacts) -> bool:
-    return a.status == 302 and a.location.endswith(f"/matters/{m.number}/")
-
-
-def _acted(a: Answer, c: Caller, m: MatterFacts) -> bool:
-    """A staff action on a matter in sight: back to the matter with a message, or a page of its own (e.g. a
-    preview to confirm before signing)."""
-    return _back_to_matter(a, c, m) or a.status == 200
-
-
-@dataclass
-class Probe:
-    """One request shape of an endpoint. ``kind``: ``matter`` — once per (caller, situation), the request
-    names the matter; ``list``/``page`` — once per caller, judged against every matter; ``public`` — once per
-    caller, no one's matters may show; ``portal`` — per (caller, situation), and no staff member sees a
-    matter there without its query code; ``logout``."""
-
-    id: str
-    method: str
-    kind: str
-    path: Callable[[MatterFacts | None], str]
-    seen: Judge = field(default=_OK)
-    refused: Judge = field(default=_REFUSED)
-    form: Callable[[MatrixWorld, Caller, MatterFacts | None], dict] | None = None
-    body: Callable[[MatrixWorld, Caller, MatterFacts | None], Any] | None = None
-    query: Callable[[MatterFacts | None], dict] | None = None
-    #: Where the caller sees the matter, this must be in the answer (the number, a link, the phone revealed).
-    shows: Callable[[MatterFacts], str] | None = None
-    api: bool = False
-    write: bool = False
-    ids: tuple[str, ...] = field(default_factory=tuple)  # path parameters taken from the matter
-
-
-def _petitioner(tag: int) -> dict[str, str]:
-    return {"name": "司马新", "phone": f"1380099{tag:04d}", "address": "深圳市南山区新路1号"}
-
-
-def _api_contact(mw: MatrixWorld, c: Caller, m: MatterFacts | None) -> dict:
-    from xinfang.testing.factories import api_contact_body
-
-    number = m.number if m else NO_NUMBER
-    return api_contact_body(
-        region_code=region_of(mw, c), attach_to=number, petitioners=[_petitioner(1)], external_ref=""
-    )
-
-
-def _lookup_query(m: MatterFacts | None) -> dict:
-    return {"id_number": m.id_number if m else id_number(999, region="440305", birth="19790203")}
-
-
-def _suggest(_mw: MatrixWorld, _c: Caller, m: MatterFacts | None) -> dict:
-    if m is None:
-        return {"title": "无此事项", "id_number": id_number(999, region="440305", birth="19790203")}
-    return {"title": m.title, "text": m.title, "id_number": m.id_number, "phone": m.phone, "name": m.name}
-
-
-def _register_form(mw: MatrixWorld, c: Caller, m: MatterFacts | None) -> dict:
-    data = {
-        "channel": "visit",
-        "matter_type": "petition",
-        "region_code": region_of(mw, c),
-        "title": "同一事项再次来访",
-        "request": "请求尽快处理",
-        "facts": "前次来访后无进展",
-        "reasons": "问题仍未解决",
-        "headcount": "1",
-        "attach_to": m.number if m else NO_NUMBER,
-        "p-TOTAL_FORMS": "8",
-        "p-INITIAL_FORMS": "0",
-        "p-MIN_NUM_FORMS": "0",
-        "p-MAX_NUM_FORMS": "8",
-    }
-    data |= {f"p-{i}-kind": "person" for i in range(8)}
-    data |= {f"p-0-{k}": v for k, v in _petitioner(2).items()}
-    return data
-
-
-def _register_seen(a: Answer, c: Caller, m: MatterFacts) -> bool:
-    # Registers as a repeat petition and goes to the matter; a role that may not register sees the form again.
-    return _back_to_matter(a, c, m) if can_register(c) else a.status == 200
-
-
-def _contacts_seen(a: Answer, c: Caller, _m: MatterFacts) -> bool:
-    return a.status == 201 if can_register(c) else (a.status == 403 and a.code == "role_required")
-
-
-def _contacts_refused(a: Answer, c: Caller, _m: MatterFacts) -> bool:
-    # The role check comes first: a caller who may not register at all learns nothing about the number.
-    if not can_register(c):
-        return a.status == 403 and a.code == "role_required"
-    return a.status == 404 and a.code == "matter_not_found"
-
-
-def _api_path(template: str) -> Callable[[MatterFacts | None], str]:
-    def build(m: MatterFacts | None) -> str:
-        values = {
-            "number": m.number if m else NO_NUMBER,
-            "assignment_id": m.assignment_id if m else NO_ID,
-            "objection_id": m.objection_id if m else NO_ID,
-        }
-        return template.format(**values)
-
-    return build
-
-
-def _api(template: str, **kw: Any) -> Probe:
-    method, path = template.split(" ", 1)
-    ids = tuple(p for p in ("number", "assignment_id", "objection_id") if "{" + p + "}" in path)
-    return Probe(id=template, method=method, path=_api_path(path), api=True, ids=ids, **kw)
-
-
-_MATTER = "/api/v1/matters/{number}"
-#: (METHOD path) of every operation in the OpenAPI document → how to call it and what it must answer.
-API_PROBES: dict[str, Probe] = {
-    p.id: p
-    for p in [
-        _api(
-            "POST /api/v1/contacts",
-            kind="matter",
-            body=_api_contact,
-            seen=_contacts_seen,
-            refused=_contacts_refused,
-            write=True,
-        ),
-        _api(
-            "GET /api/v1/petitioners/history",
-            kind="matter",
-            query=_lookup_query,
-            refused=_status(200),
-            shows=lambda m: m.number,
-        ),
-        _api("GET /api/v1/matters", kind="list", shows=lambda m: f'"number": "{m.number}"'),
-        _api(f"GET {_MATTER}", kind="matter", refused=_api_refused, shows=lambda m: m.number),
-        _api(f"GET {_MATTER}/route-proposals", kind="matter", refused=_api_refused),
-        _api(
-            f"POST {_MATTER}/route",
-            kind="matter",
-            body=lambda _w, _c, m: {"unit_id": m.route_to if m else NO_ID, "mode": "transfer"},
-            seen=_api_write_seen,
-            refused=_api_refused,
-            write=True,
-        ),
-        _api(
-            f"POST {_MATTER}/assignments/{{assignment_id}}/accept",
-            kind="matter",
-            body=lambda *_: {"notice_method": "书面", "notice_text": "已受理，将在法定期限内办理"},
-            seen=_api_write_seen,
-            refused=_api_refused,
-            write=True,
-        ),
-        _api(
-            f"POST {_MATTER}/assignments/{{assignment_id}}/object",
-            kind="matter",
-            body=lambda *_: {"reason": "该事项不属于本单位法定职责，请重新分流"},
-            seen=_api_write_seen,
-            refused=_api_refused,
-            write=True,
-        ),
-        _api(
-            f"POST {_MATTER}/objections/{{objection_id}}/decide",
-            kind="matter",
-            body=lambda *_: {"approve": False, "reason": "维持原转送决定"},
-            seen=_api_write_seen,
-            refused=_api_refused,
-            write=True,
-        ),
-        _api(
-            "POST /api/v1/suggestions",
-            kind="matter",
-            body=_suggest,
-            refused=_status(200),
-            shows=lambda m: m.number,
-        ),
-    ]
-}
-
-
-def _page_path(route: str, **fixed: str) -> Callable[[MatterFacts | None], str]:
-    pattern = _staff_routes()[0][route]
-    names = list(pattern.pattern.converters)
-
-    def build(m: MatterFacts | None) -> str:
-        values = {
-            "number": m.number if m else NO_NUMBER,
-            "assignment_id": m.assignment_id if m else NO_ID,
-            "objection_id": m.objection_id if m else NO_ID,
-            "attachment_id": m.attachment_id if m else NO_ID,
-            "document_id": m.document_id if m else NO_ID,
-            "party_id": m.party_id if m else NO_ID,
-            "petitioner_id": m.petitioner_id if m else NO_ID,
-            "incident_id": NO_ID,
-            **fixed,
-        }
-        return reverse(route, kwargs={n: values[n] for n in names})
-
-    return build
-
-
-def _page(route: str, method: str, kind: str, *, variant: str = "", fixed: dict | None = None, **kw) -> Probe:
-    fixed = fixed or {}
-    pattern = _staff_routes()[0][route]
-    ids = tuple(n for n in pattern.pattern.converters if n not in fixed)
-    probe_id = f"{method} {route}" + (f"[{variant}]" if variant else "")
-    return Probe(id=probe_id, method=method, kind=kind, path=_page_path(route, **fixed), ids=ids, **kw)
-
-
-def _upload(*_: Any) -> dict:
-    return {"file": SimpleUploadedFile("补充材料.txt", "补充材料：现场照片说明".encode(), "text/plain")}
-
-
-# The four actions whose views look the matter up inside the action answer an out-of-sight number with a
-# redirect to the matter page (which is then 404) and an error message — the same answer as for a number
-# that does not exist, so no oracle and no data; the other actions answer 404 straight away.
-_REDIRECTS_INSTEAD_OF_404 = _back_to_matter
-
-
-def page_probes() -> dict[str, list[Probe]]:
-    """Every staff page (and the portal's) → its request shapes."""
-    post_back = {"seen": _acted}
-    probes = [
-        _page("web:login", "GET", "public"),
-        _page("web:logout", "POST", "logout", seen=_status(200)),  # the signed-out page
-        _page("web:inbox", "GET", "page"),
-        _page("web:matters", "GET", "list", shows=lambda m: f'href="/matters/{m.number}/"'),
-        _page("web:register", "GET", "page"),
-        _page(
-            "web:register",
-            "POST",
-            "matter",
-            variant="attach_to",
-            form=_register_form,
-            seen=_register_seen,
-            refused=_status(200),  # the form again, with "未找到信访事项 …，或您无权查看"
-        ),
-        _page("web:matter", "GET", "matter", shows=lambda m: m.number),
-        _page(
-            "web:route",
-            "POST",
-            "matter",
-            form=lambda _w, _c, m: {"unit": m.route_to if m else NO_ID, "mode": "transfer"},
-            refused=_REDIRECTS_INSTEAD_OF_404,
-            **post_back,
-        ),
-        _page(
-            "web:accept",
-            "POST",
-            "matter",
-            form=lambda *_: {"notice_method": "书面", "notice_text": "已受理"},
-            refused=_REDIRECTS_INSTEAD_OF_404,
-            **post_back,
-        ),
-        _page(
-            "web:object",
-            "POST",
-            "matter",
-            form=lambda *_: {"reason": "该事项不属于本单位法定职责，请重新分流"},
-            refused=_REDIRECTS_INSTEAD_OF_404,
-            **post_back,
-        ),
-        _page(
-            "web:decide",
-            "POST",
-            "matter",
-            form=lambda *_: {"approve": "0", "reason": "维持原转送决定"},
-            # No objection on the matter: 404 "未找到该异议", for those who see the matter too.
-            seen=lambda a, c, m: _back_to_matter(a, c, m) if m.objection_id != NO_ID else a.status == 404,
-        ),
-        _page(
-            "web:accept_direct",
-            "POST",
-            "matter",
-            form=lambda *_: {"notice_text": "已直接受理"},
-            refused=_REDIRECTS_INSTEAD_OF_404,
-            **post_back,
-        ),
-        _page("web:attachment_upload", "POST", "matter", form=_upload, **post_back),
-        _page("web:attachment", "GET", "matter"),
-        _page(
-            "web:reveal",
-            "POST",
-            "matter",
-            form=lambda *_: {"fields": "phone"},
-            # 三员分立: the auditor reads the logs, never personal data (403 even where it sees the matter).
-            seen=lambda a, c, _m: a.status == 200 or (a.status == 403 and "auditor" in c.roles),
-            shows=lambda m: m.phone,
-        ),
-        _page(
-            "web:settle_details",
-            "POST",
-            "matter",
-            form=lambda *_: {"accept": "0", "reason": "电话核实"},
-            **post_back,
-        ),
-        _page(
-            "web:history",
-            "GET",
-            "matter",
-            query=_lookup_query,
-            refused=_status(200),
-            shows=lambda m: m.number,
-        ),
-        _page(
-            "web:petitioner_duplicates",
-            "GET",
-            "page",
-            seen=lambda a, c, _m: a.status == (200 if "registrar" in c.roles else 403),
-        ),
-        _page("web:suggest", "POST", "matter", form=_suggest, refused=_status(200), shows=lambda m: m.number),
-        _page("portal:home", "GET", "public"),
-        _page("portal:submit", "GET", "public"),
-        _page("portal:query", "GET", "public"),
-        # Without the query code in its session nobody — staff included — reads a matter on the portal.
-        _page("portal:progress", "GET", "portal", refused=_status(302)),
-        _page("portal:evaluate", "POST", "portal", form=lambda *_: {"rating": "satisfied"}),
-        _page("portal:review", "POST", "portal", form=lambda *_: {"reason": "不服处理意见"}),
-    ]
-    for ext in ("pdf", "docx"):
-        probes.append(_page("web:document", "GET", "matter", variant=ext, fixed={"ext": ext}))
-        probes.append(_page("portal:document", "GET", "portal", variant=ext, fixed={"ext": ext}))
-    # Every action of the handling and coordination views, as the views list them.
-    for action in handling_views.ACTIONS:
-        probes.append(
-            _page("web:handle", "POST", "matter", variant=action, fixed={"action": action}, **post_back)
-        )
-    for action in coordination_views.ACTIONS:
-        probes.append(
-            _page("web:coordinate", "POST", "matter", variant=action, fixed={"action": action}, **post_back)
-        )
-    namespaces = get_resolver().namespace_dict
-    if "privacy" in namespaces:
-        probes += _privacy_probes()
-    if "accounts" in namespaces:
-        probes += _account_probes()
-    by_route: dict[str, list[Probe]] = {}
-    for p in probes:
-        by_route.setdefault(p.id.split(" ", 1)[1].split("[")[0], []).append(p)
-    return by_route
-
-
-def _role(role: str, status: int) -> Judge:
-    """``status`` for a caller holding ``role``, the separation page's 403 for everyone else."""
-    return lambda a, c, _m: a.status == (status if role in c.roles else 403)
-
-
-def _role_or_404(role: str) -> Judge:
-    return lambda a, c, _m: a.status == (404 if role in c.roles else 403)
-
-
-def _privacy_probes() -> list[Probe]:
-    """个人信息保护 pages (/privacy/): the auditor's logs, the registrar's 查阅复制/更正 of a petitioner's
-    record (keyed by the record, reached only through a matter the registrar sees), the security officer's
-    incidents and retention (no persona holds that role)."""
-    rights = {"refused": _role_or_404("registrar")}
-    probes = [
-        _page("privacy:audit_log", "GET", "page", seen=_role("auditor", 200)),
-        _page("privacy:pii_log", "GET", "page", seen=_role("auditor", 200)),
-        _page("privacy:petitioners", "GET", "page", seen=_role("registrar", 200)),
-        _page(
-            "privacy:petitioners",
-            "GET",
-            "matter",
-            variant="lookup",
-            query=_lookup_query,
-            seen=_role("registrar", 200),
-            refused=_role("registrar", 200),
-        ),
-        _page("privacy:petitioner", "GET", "matter", seen=_role("registrar", 200), **rights),
-        _page(
-            "privacy:petitioner_export",
-            "POST",
-            "matter",
-            form=lambda *_: {"format": "json", "reason": "本人持身份证当面申请查阅"},
-            seen=_role("registrar", 200),
-            **rights,
-        ),
-        _page(
-            "privacy:petitioner_correct",
-            "POST",
-            "matter",
-            form=lambda *_: {"address": "深圳市南山区更正路1号", "reason": "本人持户口簿申请更正"},
-            seen=lambda a, c, _m: a.status == 302 if "registrar" in c.roles else a.status == 403,
-            **rights,
-        ),
-        _page("privacy:incidents", "GET", "page", seen=_status(403)),
-        _page("privacy:incident", "GET", "page", seen=_status(403)),
-        _page("privacy:retention", "GET", "page", seen=_status(403)),
-    ]
-    # The actions incident_action dispatches on (the view names them inline; keep in step with it).
-    for action in ("update", "report", "notify", "close"):
-        probes.append(
-            _page(
-                "privacy:incident_action",
-                "POST",
-                "page",
-                variant=action,
-                fixed={"action": action},
-                seen=_status(403),
-            )
-        )
-    return probes
-
-
-def _account_probes() -> list[Probe]:
-    """The signed-in user's own account pages (two-factor sign-in): no matter on them, for anyone."""
-    own = {"seen": _status(200, 302)}
-    return [
-        _page("accounts:otp_verify", "GET", "page", **own),
-        _page("accounts:two_factor", "GET", "page", **own),
-        _page("accounts:two_factor_remove", "POST", "page", form=lambda *_: {"token": "000000"}, **own),
-    ]
-
-
-# -- enumeration: what exists ------------------------------------------------------------------------------
-
-#: Namespaces included in config/urls.py that are not staff pages: the JSON API (walked from its OpenAPI
-#: document instead) and Django's admin (is_staff only, the 管理员 role).
-NOT_PAGES = {"api", "admin"}
-PAGE_NAMESPACES = {"web", "portal", "privacy", "accounts"}
-
-
-def _staff_routes() -> tuple[dict[str, URLPattern], list[str]]:
-    """``namespace:name`` → pattern for every page of the staff UI and the portal, and what the root URL
-    configuration holds that is none of those and not listed as something else (a new app's pages)."""
-    routes: dict[str, URLPattern] = {}
-    unknown: list[str] = []
-    for entry in get_resolver().url_patterns:
-        if isinstance(entry, URLResolver) and entry.namespace in NOT_PAGES:
-            continue
-        if isinstance(entry, URLResolver) and entry.namespace in PAGE_NAMESPACES:
-            for p in entry.url_patterns:
-                if isinstance(p, URLPattern) and p.name:
-                    routes[f"{entry.namespace}:{p.name}"] = p
-                else:
-                    unknown.append(f"{entry.namespace}: {p.pattern}")
-            continue
-        unknown.append(str(entry.pattern))
-    return routes, unknown
-
-
-def _api_operations() -> list[str]:
-    schema = api.get_openapi_schema(path_prefix="/api/v1/")
-    return sorted(f"{m.upper()} {path}" for path, ops in schema["paths"].items() for m in ops)
-
-
-API_OPERATIONS = _api_operations()
-STAFF_ROUTES = sorted(_staff_routes()[0])
-PAGE_PROBES = page_probes()
-
-
 def test_the_root_url_configuration_holds_no_unlisted_pages() -> None:
     """A new include() in config/urls.py (a privacy page, a new app) must be classified here."""
-    assert _staff_routes()[1] == []
+    assert staff_routes()[1] == []
 
 
 def test_every_probe_names_an_endpoint_that_exists() -> None:
@@ -696,9 +208,9 @@ def _anonymous_refused(probe: Probe, a: Answer) -> bool:
     return a.status == 302 and a.location.startswith("/login/")
 
 
-def run_probe(mw: MatrixWorld, probe: Probe) -> list[tuple[Caller, str]]:
-    """All cells of one probe; returns what went wrong, one line a cell, with the caller."""
-    failures: list[tuple[Caller, str]] = []
+def run_probe(mw: MatrixWorld, probe: Probe) -> list[str]:
+    """All cells of one probe; returns what went wrong, one line a cell."""
+    failures: list[str] = []
     callers = [c for c in mw.callers.values() if probe.api or not c.bearer]
     for caller in callers:
         anonymous = caller.unit_key is None
@@ -706,7 +218,7 @@ def run_probe(mw: MatrixWorld, probe: Probe) -> list[tuple[Caller, str]]:
 
         def fail(cell: str, a: Answer, why: str, caller: Caller = caller) -> None:
             line = f"{probe.id} · {caller.name} · {cell} → {a.status} {a.code} {a.location}: {why}"
-            failures.append((caller, line))
+            failures.append(line)
 
         if probe.kind == "logout":  # its own client: signing out must not end the matrix's sessions
             client = Client()
@@ -770,48 +282,9 @@ def run_probe(mw: MatrixWorld, probe: Probe) -> list[tuple[Caller, str]]:
     return failures
 
 
-@dataclass(frozen=True)
-class Finding:
-    """Cells that fail today, in code owned elsewhere and reported with issue 20. Exactly these cells must
-    fail, in exactly this way: another failure fails the test, and so does the fix (remove the entry then)."""
-
-    why: str
-    callers: Callable[[Caller], bool]
-    says: str  # what each of its failure lines says
-
-
-KNOWN_FINDINGS: dict[str, Finding] = {
-    "POST web:settle_details": Finding(
-        "xinfang/web/petitioner_views.settle_details reads the party's matter number before the scope check; "
-        "party_details_settle refuses a caller without the registrar role (403) before it looks at scope, "
-        "and the view then redirects to /matters/<number>/: any signed-in non-registrar learns the number "
-        "of any matter by party id — an accusation against their own unit included.",
-        callers=lambda c: c.unit_key is not None and "registrar" not in c.roles,
-        says="302",
-    ),
-}
-
-
 def _judge(probes: list[Probe], mw: MatrixWorld) -> None:
-    failures: list[str] = []
-    known: list[str] = []
-    for probe in probes:
-        found = run_probe(mw, probe)
-        finding = KNOWN_FINDINGS.get(probe.id)
-        if finding is None:
-            failures += [line for _c, line in found]
-            continue
-        if not found:
-            failures.append(f"{probe.id}: fixed — remove it from KNOWN_FINDINGS")
-        for caller, line in found:
-            expected = finding.callers(caller) and f"→ {finding.says} " in line
-            (known if expected else failures).append(line)
+    failures = [line for probe in probes for line in run_probe(mw, probe)]
     assert not failures, "\n".join(failures)
-    if known:
-        pytest.xfail(
-            f"{len(known)} cells of a known finding: "
-            + "; ".join(KNOWN_FINDINGS[p.id].why for p in probes if p.id in KNOWN_FINDINGS)
-        )
 
 
 @pytest.mark.parametrize("operation", API_OPERATIONS)
