@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .stats import CELLS, REQUESTS, SERVER_ERRORS
+from .stats import CELLS, REQUESTS, SERVER_ERRORS, STATUSES
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
@@ -16,6 +16,5 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         errors = sum(SERVER_ERRORS.values())
         terminalreporter.write_line(f"schemathesis: {sum(REQUESTS.values())} requests, {errors} answered 5xx")
         for op, n in sorted(REQUESTS.items()):
-            terminalreporter.write_line(
-                f"  {n:6d}  {op}" + (f"  ({SERVER_ERRORS[op]} 5xx)" if SERVER_ERRORS[op] else "")
-            )
+            answers = " ".join(f"{status}×{k}" for (o, status), k in sorted(STATUSES.items()) if o == op)
+            terminalreporter.write_line(f"  {n:6d}  {op}  [{answers}]")

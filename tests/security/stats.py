@@ -9,3 +9,5 @@ CELLS: Counter[str] = Counter()
 #: Schemathesis: requests sent per "<database> <auth> <METHOD path>", and the 5xx answers among them.
 REQUESTS: Counter[str] = Counter()
 SERVER_ERRORS: Counter[str] = Counter()
+#: Schemathesis: answers per (label, status), to show how deep the generated requests got.
+STATUSES: Counter[tuple[str, int]] = Counter()
