@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import coordination_views, handling_views, merge_views, petitioner_views, views
+from . import coordination_views, handling_views, merge_views, petitioner_views, queue_views, views
 
 app_name = "web"
 
@@ -17,6 +17,8 @@ urlpatterns = [
     path("matters/<str:number>/assignments/<int:assignment_id>/object/", views.object_, name="object"),
     path("matters/<str:number>/objections/<int:objection_id>/decide/", views.decide, name="decide"),
     path("matters/<str:number>/accept-direct/", views.accept_direct, name="accept_direct"),
+    path("matters/<str:number>/print/", queue_views.matter_print, name="matter_print"),
+    path("route/batch/", queue_views.route_batch, name="route_batch"),
     path("matters/<str:number>/merge/", merge_views.merge, name="merge"),
     path("matters/<str:number>/unmerge/", merge_views.unmerge, name="unmerge"),
     path("matters/<str:number>/attachments/", views.attachment_upload, name="attachment_upload"),

@@ -38,13 +38,14 @@ from xinfang.org.models import Unit
 from xinfang.routing import services as routing
 from xinfang.routing.models import Assignment, Objection
 from xinfang.routing.resolver import propose_routes
-from xinfang.routing.selectors import matters_to_route, objections_to_decide, unit_inbox
+from xinfang.routing.selectors import objections_to_decide, unit_inbox
 from xinfang.smart.services import record_decisions, suggest
 
 from .coordination_views import coordination_context
 from .forms import AcceptForm, ContactForm, DecideForm, ObjectForm, PetitionerFormSet, RouteForm
 from .guards import markup_free
 from .merge_views import merge_context
+from .queue_views import to_route_context
 
 PERSON_KEYS = ("name", "id_number", "phone", "address")
 
@@ -57,7 +58,6 @@ def _page(request: StaffRequest, qs, size: int = 25):
 def inbox(request: StaffRequest) -> HttpResponse:
     user = request.user
     context = {
-        "to_route": _page(request, matters_to_route(user)) if sees_jurisdiction(user) else None,
         "assignments": unit_inbox(user)[:50],
         "objections": objections_to_decide(user)[:50],
         "reviews": reviews_to_decide(user)[:50],
@@ -66,6 +66,7 @@ def inbox(request: StaffRequest) -> HttpResponse:
         "due_soon": matter_list(user, alert=AlertLevel.SOON)[:20],
         "calendar_notice": calendar_coverage_notice(local_today()),
     }
+    context.update(to_route_context(request))
     return render(request, "web/inbox.html", context)
 
 
