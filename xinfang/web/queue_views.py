@@ -120,6 +120,7 @@ def to_route_context(request: StaffRequest) -> dict[str, Any]:
     page = Paginator(matters_to_route(user, sort=sort), 25).get_page(request.GET.get("page"))
     today = local_today()
     for matter in page:
-        matter.left = days_left(matter.due_at, today)
+        # due_at: annotated by matters_to_route; left: for the template only.
+        matter.left = days_left(matter.due_at, today)  # type: ignore[attr-defined]
     units = Unit.objects.filter(is_active=True).exclude(pk=user.unit_id or 0).order_by("region_id", "name")
     return {"to_route": page, "route_sort": sort, "route_units": units, "route_form": RouteForm()}
