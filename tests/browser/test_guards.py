@@ -35,7 +35,7 @@ def test_wrong_id_checksum_is_refused_on_the_form(world, login, shot):
     page = login("registrar")
     page.goto("/register/")
     page.select_option("#id_channel", "visit")
-    page.fill("#id_region_code", "440305")
+    page.select_option("#id_region_code", "440305")
     page.fill("#id_title", "小区电梯故障无人维修")
     page.fill("#id_request", "请求督促物业维修电梯")
     page.fill("#id_facts", "小区3栋电梯停运两个月")

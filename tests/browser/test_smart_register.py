@@ -29,7 +29,7 @@ def test_registrar_rejects_a_duplicate_candidate(world, login, shot):
     page = login("registrar")
     page.goto("/register/")
     page.select_option("#id_channel", "letter")
-    page.fill("#id_region_code", "440305")
+    page.select_option("#id_region_code", "440305")
     page.fill("[name=p-0-name]", "李四")
     page.fill("[name=p-0-address]", "深圳市南山区丽发新城5栋")
     page.fill("#id_reasons", "夜间噪音扰民")

@@ -25,7 +25,7 @@ GROUP = [  # (name, id number, phone, address, representative)
 def fill_visit(page: Page) -> None:
     """The 登记 form for a group visit of six people, three of them named, one representative."""
     page.select_option("#id_channel", "visit")
-    page.fill("#id_region_code", "440305")
+    page.select_option("#id_region_code", "440305")
     page.fill("#id_headcount", "6")
     page.fill("#id_title", TITLE)
     page.fill("#id_request", "请求督促物业尽快修复电梯")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -100,79 +102,137 @@ _MATTER_TYPES = frozenset(MatterType.values)
 _PETITIONER_KINDS = frozenset(PetitionerKind.values)
 
 
-def validate_contact(data: ContactInput) -> ContactInput:
-    """Normalise and check ``data``; raise the first ValidationFailed. Nothing is written here."""
-    if data.channel not in _CHANNELS:
-        raise ValidationFailed("unknown_channel", "未知的来源渠道", field="channel")
-    if data.matter_type not in _MATTER_TYPES:
+class _Errors:
+    """Every problem of a form at once (a registrar fixed the 登记 form in four submits, one error each): each
+    independent check runs under ``check()``, and ``raise_all()`` raises the first with all of them listed in
+    ``details["errors"]`` (code, message, field) — the staff form marks every field, the API lists them."""
+
+    def __init__(self) -> None:
+        self.found: list[ValidationFailed] = []
+
+    @contextmanager
+    def check(self) -> Iterator[None]:
+        try:
+            yield
+        except ValidationFailed as exc:
+            self.found.append(exc)
+
+    def raise_all(self) -> None:
+        if not self.found:
+            return
+        first = self.found[0]
+        if len(self.found) == 1:
+            raise first
         raise ValidationFailed(
-            "unknown_matter_type", "事项类型应为建议意见类、检举控告类或申诉求决类", field="matter_type"
+            first.code,
+            f"{first.message}（共{len(self.found)}处需要修改）",
+            field=first.field,
+            errors=[e.as_dict() for e in self.found],
         )
+
+
+def validate_contact(data: ContactInput) -> ContactInput:
+    """Normalise and check ``data``; raise a ValidationFailed naming every problem (the first in ``code`` and
+    ``field``, all of them in ``details["errors"]``). Nothing is written here."""
+    errors = _Errors()
+    with errors.check():
+        if data.channel not in _CHANNELS:
+            raise ValidationFailed("unknown_channel", "未知的来源渠道", field="channel")
+    with errors.check():
+        if data.matter_type not in _MATTER_TYPES:
+            raise ValidationFailed(
+                "unknown_matter_type", "事项类型应为建议意见类、检举控告类或申诉求决类", field="matter_type"
+            )
     # Art 19¶1: 请求、事实、理由 are required; an oral petition is recorded faithfully on the form.
-    _required(data.title, "title", "标题")
-    _required(data.request, "request", "诉求（请求）")
-    _required(data.facts, "facts", "事实")
-    _required(data.reasons, "reasons", "理由")
-    if data.is_oral and not data.oral_record.strip():
-        raise ValidationFailed("oral_record_required", "口头信访须如实记录口述内容", field="oral_record")
-    _at_most(data.title, MAX_TITLE, "title", "标题")
+    for value, name, label in (
+        (data.title, "title", "标题"),
+        (data.request, "request", "诉求（请求）"),
+        (data.facts, "facts", "事实"),
+        (data.reasons, "reasons", "理由"),
+    ):
+        with errors.check():
+            _required(value, name, label)
+    with errors.check():
+        if data.is_oral and not data.oral_record.strip():
+            raise ValidationFailed("oral_record_required", "口头信访须如实记录口述内容", field="oral_record")
+    with errors.check():
+        _at_most(data.title, MAX_TITLE, "title", "标题")
     for name in ("request", "facts", "reasons", "oral_record"):
-        if len(getattr(data, name)) > MAX_TEXT:
-            raise ValidationFailed("too_long", "内容过长（不超过20000字），请作为附件上传", field=name)
-    _at_most(data.category, MAX_CATEGORY, "category", "内容分类")
-    _at_most(data.external_ref, MAX_EXTERNAL_REF, "external_ref", "来源系统编号")
-    data.received_at = _received_at(data.received_at)
+        with errors.check():
+            if len(getattr(data, name)) > MAX_TEXT:
+                raise ValidationFailed("too_long", "内容过长（不超过20000字），请作为附件上传", field=name)
+    with errors.check():
+        _at_most(data.category, MAX_CATEGORY, "category", "内容分类")
+    with errors.check():
+        _at_most(data.external_ref, MAX_EXTERNAL_REF, "external_ref", "来源系统编号")
+    with errors.check():
+        data.received_at = _received_at(data.received_at)
     if not data.petitioners:
-        raise ValidationFailed("petitioner_required", "请至少填写一名信访人", field="petitioners")
+        errors.found.append(
+            ValidationFailed("petitioner_required", "请至少填写一名信访人", field="petitioners")
+        )
     # Before any of them is cleaned (the ID-number checksum, the phone format): a refused list costs nothing.
     if len(data.petitioners) > MAX_PETITIONERS:
-        raise ValidationFailed(
-            "too_many_petitioners",
-            f"一件信访件最多登记{MAX_PETITIONERS}名信访人；多人走访请登记推选的代表（不超过5人）并填写来访人数"
-            "（《信访工作条例》第二十条）",
-            field="petitioners",
-            max_count=MAX_PETITIONERS,
+        errors.found.append(
+            ValidationFailed(
+                "too_many_petitioners",
+                f"一件信访件最多登记{MAX_PETITIONERS}名信访人；多人走访请登记推选的代表（不超过5人）并填写来访人数"
+                "（《信访工作条例》第二十条）",
+                field="petitioners",
+                max_count=MAX_PETITIONERS,
+            )
         )
+        errors.raise_all()
     for index, person in enumerate(data.petitioners):
         prefix = f"petitioners[{index}]"
         person.name = person.name.strip()
         person.address = person.address.strip()
-        if person.kind not in _PETITIONER_KINDS:
-            raise ValidationFailed(
-                "unknown_petitioner_kind", "信访人类型应为个人或组织", field=f"{prefix}.kind"
-            )
+        with errors.check():
+            if person.kind not in _PETITIONER_KINDS:
+                raise ValidationFailed(
+                    "unknown_petitioner_kind", "信访人类型应为个人或组织", field=f"{prefix}.kind"
+                )
         if not data.identity_unclear:
-            _required(person.name, f"{prefix}.name", "信访人姓名（名称）")
-            _required(person.address, f"{prefix}.address", "信访人住址")
-        _at_most(person.name, MAX_NAME, f"{prefix}.name", "信访人姓名（名称）")
-        _at_most(person.address, MAX_ADDRESS, f"{prefix}.address", "住址")
-        person.id_number = clean_id_number(person.id_number, field=f"{prefix}.id_number")
-        person.phone = clean_phone(person.phone, field=f"{prefix}.phone")
-    if data.headcount < 1:
-        raise ValidationFailed("headcount_invalid", "来访人数至少为1", field="headcount")
-    if data.headcount > MAX_HEADCOUNT:
-        raise ValidationFailed(
-            "headcount_invalid",
-            f"来访人数不能超过{MAX_HEADCOUNT}",
-            field="headcount",
-            max_value=MAX_HEADCOUNT,
-        )
+            with errors.check():
+                _required(person.name, f"{prefix}.name", "信访人姓名（名称）")
+            with errors.check():
+                _required(person.address, f"{prefix}.address", "信访人住址")
+        with errors.check():
+            _at_most(person.name, MAX_NAME, f"{prefix}.name", "信访人姓名（名称）")
+        with errors.check():
+            _at_most(person.address, MAX_ADDRESS, f"{prefix}.address", "住址")
+        with errors.check():
+            person.id_number = clean_id_number(person.id_number, field=f"{prefix}.id_number")
+        with errors.check():
+            person.phone = clean_phone(person.phone, field=f"{prefix}.phone")
+    with errors.check():
+        if data.headcount < 1:
+            raise ValidationFailed("headcount_invalid", "来访人数至少为1", field="headcount")
+        if data.headcount > MAX_HEADCOUNT:
+            raise ValidationFailed(
+                "headcount_invalid",
+                f"来访人数不能超过{MAX_HEADCOUNT}",
+                field="headcount",
+                max_value=MAX_HEADCOUNT,
+            )
     representatives = sum(1 for p in data.petitioners if p.is_representative)
-    if representatives > MAX_REPRESENTATIVES:
-        raise ValidationFailed(
-            "too_many_representatives",
-            "多人走访推选的代表不得超过5人（《信访工作条例》第二十条）",
-            field="petitioners",
-        )
-    if (
-        data.channel == Channel.VISIT
-        and data.headcount >= 5
-        and representatives == 0
-        and len(data.petitioners) > 5
-    ):
-        raise ValidationFailed(
-            "representatives_required", "多人走访应推选代表（不超过5人）", field="petitioners"
-        )
+    with errors.check():
+        if representatives > MAX_REPRESENTATIVES:
+            raise ValidationFailed(
+                "too_many_representatives",
+                "多人走访推选的代表不得超过5人（《信访工作条例》第二十条）",
+                field="petitioners",
+            )
+        if (
+            data.channel == Channel.VISIT
+            and data.headcount >= 5
+            and representatives == 0
+            and len(data.petitioners) > 5
+        ):
+            raise ValidationFailed(
+                "representatives_required", "多人走访应推选代表（不超过5人）", field="petitioners"
+            )
+    errors.raise_all()
     if data.headcount < len(data.petitioners):
         data.headcount = len(data.petitioners)
     if data.matter_type != MatterType.ACCUSATION:

@@ -28,7 +28,7 @@ class ContactForm(MarkupFreeForm):
         label="收到时间", required=False, widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
     matter_type = forms.ChoiceField(label="事项类型", choices=MatterType.choices, initial=MatterType.PETITION)
-    region_code = forms.CharField(label="问题属地（区划代码）", max_length=12)
+    region_code = forms.ChoiceField(label="问题属地", choices=())
     category = forms.CharField(label="内容分类", max_length=100, required=False)
     title = forms.CharField(label="标题", max_length=200)
     request = forms.CharField(label="诉求（请求）", widget=forms.Textarea(attrs={"rows": 3}))
@@ -45,8 +45,15 @@ class ContactForm(MarkupFreeForm):
     # Matter numbers the registrar marked "不是同一事项" among the 判重 candidates (comma-separated).
     duplicate_rejected = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 
-    def __init__(self, *args, units=(), **kwargs):
+    def __init__(self, *args, units=(), regions=(), **kwargs):
         super().__init__(*args, **kwargs)
+        # A picker over the registrar's jurisdiction (the region's full name, the code kept as the value)
+        # instead of typing a six- or nine-digit code.
+        region_field = self.fields["region_code"]
+        assert isinstance(region_field, forms.ChoiceField)  # declared above; narrows the type for mypy
+        region_field.choices = [("", "请选择问题属地")] + [
+            (r.code, ("　" * max(0, r.level - 2)) + (r.full_name or r.name)) for r in regions
+        ]
         self.fields["accused_unit_id"].widget = forms.Select(
             choices=[("", "—")] + [(u.pk, u.name) for u in units]
         )
@@ -61,6 +68,12 @@ class PetitionerForm(MarkupFreeForm):
     phone = forms.CharField(label="联系电话", max_length=30, required=False)
     address = forms.CharField(label="住址", max_length=200, required=False)
     is_representative = forms.BooleanField(label="代表", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Required by Art 19 for each person named (checked by the service: empty rows are allowed).
+        for name in ("name", "address"):
+            self.fields[name].widget.attrs["aria-required"] = "true"
 
 
 PetitionerFormSet = formset_factory(PetitionerForm, extra=MAX_PETITIONER_ROWS, max_num=MAX_PETITIONER_ROWS)

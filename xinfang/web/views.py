@@ -34,7 +34,7 @@ from xinfang.intake.petitioners import CONFIRM_ROLES
 from xinfang.intake.selectors import petitioner_history
 from xinfang.intake.services import contact_register
 from xinfang.intake.validation import ContactInput, PetitionerInput
-from xinfang.org.models import Unit
+from xinfang.org.models import Region, Unit
 from xinfang.routing import services as routing
 from xinfang.routing.models import Assignment, Objection
 from xinfang.routing.resolver import propose_routes
@@ -118,26 +118,32 @@ def _contact_input(form: ContactForm, formset) -> ContactInput:
 
 
 def _attach_error(form: ContactForm, formset, exc: ServiceError) -> None:
-    """Show a service error ``title`` on the form, ``petitioners[2].phone`` on row 2."""
-    if not exc.field:
-        return
-    if exc.field in form.fields:
-        form.add_error(exc.field, exc.message)
-        return
-    match = re.fullmatch(r"petitioners\[(\d+)\]\.(\w+)", exc.field)
-    if not match:
-        return
+    """Show every problem the service found at its field — ``title`` on the form, ``petitioners[2].phone`` on
+    row 2 — all at once (``details["errors"]``, or the one error)."""
+    found = exc.details.get("errors") or [{"field": exc.field, "message": exc.message}]
     filled = [f for f in formset if f.cleaned_data and any(f.cleaned_data.get(k) for k in PERSON_KEYS)]
-    index, name = int(match.group(1)), match.group(2)
-    if index < len(filled) and name in filled[index].fields:
-        filled[index].add_error(name, exc.message)
+    for error in found:
+        field, message = error.get("field"), error.get("message", "")
+        if not field:
+            continue
+        if field in form.fields:
+            form.add_error(field, message)
+            continue
+        match = re.fullmatch(r"petitioners\[(\d+)\]\.(\w+)", field)
+        if not match:
+            continue
+        index, name = int(match.group(1)), match.group(2)
+        if index < len(filled) and name in filled[index].fields:
+            filled[index].add_error(name, message)
 
 
 @login_required
 def register(request: StaffRequest) -> HttpResponse:
     units = Unit.objects.filter(is_active=True).order_by("name")
+    prefix = request.user.unit.region.prefix if request.user.unit else "-"
+    regions = Region.objects.filter(code__startswith=prefix).order_by("code")
     if request.method == "POST":
-        form = ContactForm(request.POST, units=units)
+        form = ContactForm(request.POST, units=units, regions=regions)
         formset = PetitionerFormSet(request.POST, prefix="p")
         if form.is_valid() and formset.is_valid():
             try:
@@ -158,6 +164,7 @@ def register(request: StaffRequest) -> HttpResponse:
     else:
         form = ContactForm(
             units=units,
+            regions=regions,
             initial={
                 "attach_to": request.GET.get("attach_to", ""),
                 "region_code": request.user.unit.region.code if request.user.unit else "",
