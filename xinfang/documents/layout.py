@@ -11,6 +11,7 @@ and ``render_pdf`` draw the same Layout, so the Word and PDF versions always say
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -219,6 +220,14 @@ _DECISION_TAIL = {
 }
 
 
+# Findings typed as staff write them often open with their own 经查/经调查核实: the section already says it.
+_FINDINGS_LEAD = re.compile(r"^(?:经调查核实|经调查核查|经调查|经核查|经核实|经查实|经查)[：:，,、\s]*")
+
+
+def _findings(text: str) -> str:
+    return _FINDINGS_LEAD.sub("", text.strip(), count=1) or text.strip()
+
+
 def layout_opinion_letter(d: OpinionLetter) -> Layout:
     heard = "，并依法举行了听证" if d.hearing_held else ""
     opening = (
@@ -232,7 +241,7 @@ def layout_opinion_letter(d: OpinionLetter) -> Layout:
             "事实和理由",
             f"你反映：{d.facts.strip()}",
             f"你认为：{d.reasons.strip()}",
-            f"经调查核实：{d.findings.strip()}",
+            f"经调查核实：{_findings(d.findings)}",
         ),
         _sec(
             f"处理意见（{d.decision}）",

@@ -331,3 +331,13 @@ def test_pdf_embeds_its_font_when_the_setup_installed_it() -> None:
     assert pdf_cjk_font().embedded
     pdf = render(S.opinion_letter()).pdf_bytes
     assert b"/FontFile2" in pdf  # an embedded TrueType subset
+
+
+def test_findings_do_not_repeat_the_sections_lead() -> None:
+    """"经调查核实：经查…" printed the lead twice (issue 21, item 13)."""
+    from xinfang.documents.layout import _findings
+
+    assert _findings("经查，电梯主板损坏属实") == "电梯主板损坏属实"
+    assert _findings("经调查核实：物业未履行维修义务") == "物业未履行维修义务"
+    assert _findings("物业已安排维修") == "物业已安排维修"
+    assert _findings("经查") == "经查"  # nothing else to say: kept as typed
