@@ -5,6 +5,8 @@ from ninja import Field, Router, Schema, Status
 from xinfang.cases.selectors import matter_for
 from xinfang.core.errors import NotFound
 from xinfang.core.http import ApiRequest
+from xinfang.core.idempotency import idempotent
+from xinfang.intake.api import ErrorOut
 from xinfang.org.models import Unit
 
 from .models import Assignment, Objection
@@ -75,7 +77,16 @@ def route_proposals(request: ApiRequest, number: str):
     ]
 
 
-@router.post("/matters/{number}/route", response={201: AssignmentOut}, summary="转送/交办")
+# Every write honours Idempotency-Key (core.idempotency): a retried 转送 or 受理 answers the first result.
+_ERRORS = {403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+
+
+@router.post(
+    "/matters/{number}/route",
+    response={201: AssignmentOut, 200: AssignmentOut, **_ERRORS},
+    summary="转送/交办",
+)
+@idempotent
 def route(request: ApiRequest, number: str, payload: RouteIn):
     matter = matter_for(request.auth, number)
     unit = Unit.objects.filter(pk=payload.unit_id).first()
@@ -93,8 +104,11 @@ def route(request: ApiRequest, number: str, payload: RouteIn):
 
 
 @router.post(
-    "/matters/{number}/assignments/{assignment_id}/accept", response=AssignmentOut, summary="受理并告知"
+    "/matters/{number}/assignments/{assignment_id}/accept",
+    response={200: AssignmentOut, **_ERRORS},
+    summary="受理并告知",
 )
+@idempotent
 def accept(request: ApiRequest, number: str, assignment_id: int, payload: AcceptIn):
     a = assignment_accept(
         assignment=assignment_for(request.auth, number, assignment_id),
@@ -102,14 +116,15 @@ def accept(request: ApiRequest, number: str, assignment_id: int, payload: Accept
         notice_method=payload.notice_method,
         notice_text=payload.notice_text,
     )
-    return AssignmentOut(id=a.pk, unit_id=a.unit_id, mode=a.mode, state=a.state)
+    return Status(200, AssignmentOut(id=a.pk, unit_id=a.unit_id, mode=a.mode, state=a.state))
 
 
 @router.post(
     "/matters/{number}/assignments/{assignment_id}/object",
-    response={201: ObjectionOut},
+    response={201: ObjectionOut, 200: ObjectionOut, **_ERRORS},
     summary="提出异议（5个工作日内）",
 )
+@idempotent
 def object_(request: ApiRequest, number: str, assignment_id: int, payload: ObjectIn):
     o = assignment_object(
         assignment=assignment_for(request.auth, number, assignment_id),
@@ -119,7 +134,12 @@ def object_(request: ApiRequest, number: str, assignment_id: int, payload: Objec
     return Status(201, ObjectionOut(id=o.pk, decision=o.decision))
 
 
-@router.post("/matters/{number}/objections/{objection_id}/decide", response=ObjectionOut, summary="审核异议")
+@router.post(
+    "/matters/{number}/objections/{objection_id}/decide",
+    response={200: ObjectionOut, **_ERRORS},
+    summary="审核异议",
+)
+@idempotent
 def decide(request: ApiRequest, number: str, objection_id: int, payload: DecideIn):
     matter = matter_for(request.auth, number)
     objection = (
@@ -132,4 +152,4 @@ def decide(request: ApiRequest, number: str, objection_id: int, payload: DecideI
     o = objection_decide(
         objection=objection, approve=payload.approve, actor=request.auth, reason=payload.reason
     )
-    return ObjectionOut(id=o.pk, decision=o.decision)
+    return Status(200, ObjectionOut(id=o.pk, decision=o.decision))
