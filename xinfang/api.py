@@ -134,7 +134,9 @@ class XinfangAPI(NinjaAPI):
 api = XinfangAPI(
     title="xinfang 法治信访 API",
     version="1.0",
-    description="登记、分流转交、受理与异议。错误响应统一为 {code, message, field?, details?}。",
+    description="登记、分流转交、受理与异议、办理（延期、意见书、送达、评价、复查复核、听证、导入法定途径）、"
+    "文书、事项状态与办理记录、变更订阅、交办交换文件。写操作均支持 Idempotency-Key；"
+    "错误响应统一为 {code, message, field?, details?}。",
     auth=[TokenAuth(), StaffSession()],
     urls_namespace="api",
     parser=StrictJsonParser(),
@@ -223,6 +225,10 @@ def auth_error(request: HttpRequest, exc: AuthenticationError):
 
 
 from xinfang.cases.api import router as cases_router  # noqa: E402
+from xinfang.cases.api_documents import router as documents_router  # noqa: E402
+from xinfang.cases.api_feed import router as feed_router  # noqa: E402
+from xinfang.cases.api_handling import router as handling_router  # noqa: E402
+from xinfang.exchange.api import router as exchange_router  # noqa: E402
 from xinfang.intake.api import router as intake_router  # noqa: E402
 from xinfang.routing.api import router as routing_router  # noqa: E402
 from xinfang.smart.api import router as smart_router  # noqa: E402
@@ -231,3 +237,7 @@ api.add_router("/", intake_router)
 api.add_router("/", cases_router)
 api.add_router("/", routing_router)
 api.add_router("/", smart_router)
+api.add_router("/", handling_router)
+api.add_router("/", documents_router)
+api.add_router("/", feed_router)
+api.add_router("/", exchange_router)

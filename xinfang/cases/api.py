@@ -8,6 +8,7 @@ from ninja.pagination import PageNumberPagination, paginate
 from xinfang.audit.selectors import matter_timeline
 from xinfang.core.http import ApiRequest
 
+from .models import MatterStatus
 from .selectors import matter_for, matter_list, running_clocks
 
 router = Router(tags=["信访事项"])
@@ -90,3 +91,65 @@ def get_matter(request: ApiRequest, number: str):
         "clocks": list(running_clocks(matter)),
         "timeline": list(matter_timeline(matter.pk)),
     }
+
+
+class StatusOut(Schema):
+    number: str
+    matter_type: str
+    status: str
+    status_label: str
+    registering_unit: str
+    handling_unit: str | None
+    updated_at: dt.datetime
+    closed_at: dt.datetime | None
+    clocks: list[ClockOut]
+
+
+@router.get("/matters/{number}/status", response=StatusOut, summary="事项状态与正在计算的法定时限")
+def matter_status(request: ApiRequest, number: str):
+    matter = matter_for(request.auth, number)
+    return StatusOut(
+        number=matter.number,
+        matter_type=matter.matter_type,
+        status=matter.status,
+        status_label=MatterStatus(matter.status).label,
+        registering_unit=matter.registering_unit.name,
+        handling_unit=matter.handling_unit.name if matter.handling_unit else None,
+        updated_at=matter.updated_at,
+        closed_at=matter.closed_at,
+        clocks=[ClockOut.from_orm(c) for c in running_clocks(matter)],
+    )
+
+
+class TimelineEntryOut(EventOut):
+    id: int
+    #: The act in one Chinese sentence, as the audit pages write it (privacy/verbs.py).
+    description: str
+    is_public: bool
+
+
+@router.get(
+    "/matters/{number}/timeline",
+    response=list[TimelineEntryOut],
+    summary="事项办理记录（工作人员视图；个人信息仅为事件所存的脱敏值）",
+)
+def matter_timeline_api(request: ApiRequest, number: str):
+    from xinfang.privacy.verbs import describe  # labels from every domain app: imported where used
+
+    matter = matter_for(request.auth, number)
+    # The events as written: they hold masked identifiers and names only, never a clear ID number or phone
+    # (audit/models.py); a reveal of personal data is recorded by the fields' names, not their values.
+    return [
+        TimelineEntryOut(
+            id=e.pk,
+            occurred_at=e.occurred_at,
+            actor_label=e.actor_label,
+            verb=e.verb,
+            description=describe(e.verb, e.new, e.old),
+            old=e.old if isinstance(e.old, dict) else None,
+            new=e.new if isinstance(e.new, dict) else None,
+            reason=e.reason,
+            is_public=e.is_public,
+        )
+        for e in matter_timeline(matter.pk)
+    ]
