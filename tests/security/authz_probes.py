@@ -238,6 +238,184 @@ API_PROBES: dict[str, Probe] = {
 }
 
 
+# -- the handling chain, documents, status, feed and exchange (cases/api_*.py, exchange/api.py) ------------
+
+
+def _api_at(template: str, fill: Callable[[MatterFacts | None], dict], **kw: Any) -> Probe:
+    """A probe whose path takes ids other than the three of ``_api`` (``document_id``) or a fixed segment
+    (``{level}``, ``{ext}``): ``fill`` gives every placeholder, made-up ones for no matter."""
+    method, path = template.split(" ", 1)
+    ids = tuple(p for p in ("number", "document_id") if "{" + p + "}" in path)
+    return Probe(id=template, method=method, path=lambda m: path.format(**fill(m)), api=True, ids=ids, **kw)
+
+
+def _number(m: MatterFacts | None) -> dict:
+    return {"number": m.number if m else NO_NUMBER}
+
+
+def _at_level(m: MatterFacts | None) -> dict:
+    return {**_number(m), "level": "opinion"}
+
+
+def _pdf(m: MatterFacts | None) -> dict:
+    return {**_number(m), "document_id": m.document_id if m else NO_ID, "ext": "pdf"}
+
+
+_OPINION = {
+    "decision": "support",
+    "request": "请求维修电梯",
+    "facts": "电梯停运两个月",
+    "reasons": "影响老人出行",
+    "findings": "经现场核查属实",
+    "decision_text": "责令物业于30日内修复",
+    "legal_basis": ["《物业管理条例》第五十四条"],
+}
+
+
+def _today() -> str:
+    from django.utils import timezone
+
+    return timezone.localdate().isoformat()
+
+
+def _draft_seen(a: Answer, _c: Caller, _m: MatterFacts) -> bool:
+    # No matter of the world has a draft, and only the drafting unit reads one: either answer, not scope's.
+    return (a.status, a.code) in {(403, "not_drafting_unit"), (404, "draft_not_found")}
+
+
+def _exchange_document(mw: MatrixWorld, c: Caller, _m: MatterFacts | None) -> dict:
+    """An ``xinfang-exchange/1`` document of a made-up sender's matter placed in the caller's region, with the
+    petitioner's contact details (as a bureau exports it to the unit it assigned the matter to)."""
+    from django.utils import timezone
+
+    now = timezone.now().isoformat()
+    person = _petitioner(3)
+    return {
+        "format": "xinfang-exchange/1",
+        "exported_at": now,
+        "sender": {"name": "上级信访局", "region_code": "440000"},
+        "contact_details_included": True,
+        "matter": {
+            "number": "449900-2026-000001",
+            "matter_type": "petition",
+            "region_code": region_of(mw, c),
+            "title": "上级交办的事项",
+            "first_received_at": now,
+        },
+        "contacts": [
+            {
+                "ordinal": 1,
+                "channel": "letter",
+                "received_at": now,
+                "title": "上级交办的事项",
+                "request": "请求依法处理",
+                "facts": "来信反映的情况",
+                "reasons": "理由见来信",
+                "petitioners": [{**person, "kind": "person"}],
+            }
+        ],
+    }
+
+
+# The writes of the handling chain need an accepted matter (or an opinion, a review request …), and the
+# matrix world holds none: every caller who sees a matter is refused by state or role, never by scope. What
+# this matrix holds them to is scope; their successes are tested in xinfang/cases/tests/test_api_handling.py.
+_HANDLING = {"seen": _api_write_seen, "refused": _api_refused}
+API_PROBES.update(
+    {
+        p.id: p
+        for p in [
+            _api(f"GET {_MATTER}/status", kind="matter", refused=_api_refused, shows=lambda m: m.number),
+            # The registration event names the number (masked values only, as the events store them).
+            _api(f"GET {_MATTER}/timeline", kind="matter", refused=_api_refused, shows=lambda m: m.number),
+            _api(
+                f"GET {_MATTER}/documents",
+                kind="matter",
+                refused=_api_refused,
+                shows=lambda m: f"/matters/{m.number}/documents/{m.document_id}/pdf",
+            ),
+            _api_at(
+                f"GET {_MATTER}/documents/{{document_id}}/{{ext}}", _pdf, kind="matter", refused=_api_refused
+            ),
+            _api_at(
+                f"GET {_MATTER}/opinions/{{level}}/draft",
+                _at_level,
+                kind="matter",
+                seen=_draft_seen,
+                refused=_api_refused,
+            ),
+            _api_at(
+                f"POST {_MATTER}/opinions/{{level}}/draft",
+                _at_level,
+                kind="matter",
+                body=lambda *_: _OPINION,
+                **_HANDLING,
+            ),
+            _api_at(
+                f"POST {_MATTER}/opinions/{{level}}/sign",
+                _at_level,
+                kind="matter",
+                body=lambda *_: _OPINION,
+                **_HANDLING,
+            ),
+            _api_at(
+                f"POST {_MATTER}/opinions/{{level}}/service",
+                _at_level,
+                kind="matter",
+                body=lambda *_: {"method": "postal", "served_on": _today()},
+                **_HANDLING,
+            ),
+            _api(
+                f"POST {_MATTER}/extension",
+                kind="matter",
+                body=lambda *_: {"days": 10, "reason": "需委托第三方鉴定"},
+                **_HANDLING,
+            ),
+            _api(
+                f"POST {_MATTER}/evaluation",
+                kind="matter",
+                body=lambda *_: {"rating": "satisfied", "source": "phone"},
+                **_HANDLING,
+            ),
+            _api(
+                f"POST {_MATTER}/review-requests",
+                kind="matter",
+                body=lambda *_: {"reason": "不服处理意见，请求复查"},
+                **_HANDLING,
+            ),
+            _api(
+                f"POST {_MATTER}/hearings",
+                kind="matter",
+                body=lambda *_: {
+                    "held_from": _today(),
+                    "held_to": _today(),
+                    "minutes": "听证笔录",
+                    "outcome": "维持",
+                },
+                **_HANDLING,
+            ),
+            _api(
+                f"POST {_MATTER}/legal-channel",
+                kind="matter",
+                body=lambda *_: {"item": 1, "channel": "诉讼", "why": "该请求属于民事纠纷，应当通过诉讼解决"},
+                **_HANDLING,
+            ),
+            # Public progress of what the caller sees, every matter of the world from the first page.
+            _api("GET /api/v1/changes", kind="list", shows=lambda m: f'"matter_number": "{m.number}"'),
+            # Masked without ``to``: for whoever sees the matter.
+            _api(f"GET {_MATTER}/export", kind="matter", refused=_api_refused, shows=lambda m: m.number),
+            # Registers a made-up sender's matter in the caller's own region: no matter of the world is named.
+            _api(
+                "POST /api/v1/exchange/import",
+                kind="page",
+                body=_exchange_document,
+                seen=_contacts_seen,
+            ),
+        ]
+    }
+)
+
+
 def _page_path(route: str, **fixed: str) -> Callable[[MatterFacts | None], str]:
     pattern = staff_routes()[0][route]
     names = list(pattern.pattern.converters)
@@ -376,6 +554,12 @@ def page_probes() -> dict[str, list[Probe]]:
         _page("portal:progress", "GET", "portal", refused=_status(302)),
         _page("portal:evaluate", "POST", "portal", form=lambda *_: {"rating": "satisfied"}),
         _page("portal:review", "POST", "portal", form=lambda *_: {"reason": "不服处理意见"}),
+        # The 登记回执: only for the browser that submitted (its code sealed in the session) or a session that
+        # opened the matter with its code; anyone else goes to the query page, as for a made-up number.
+        _page("portal:receipt", "GET", "portal", refused=_status(302)),
+        _page("portal:recover", "GET", "public"),
+        # The desk's 登记回执 of a matter in sight (the code only in the registrar's own browser).
+        _page("web:receipt", "GET", "matter", shows=lambda m: m.number),
     ]
     for ext in ("pdf", "docx"):
         probes.append(_page("web:document", "GET", "matter", variant=ext, fixed={"ext": ext}))
