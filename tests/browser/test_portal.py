@@ -150,7 +150,7 @@ def _evaluate_and_request_review(page: Page, prefix: str) -> None:
     expect(review.locator("h2")).to_have_text("请求复查")
     review.locator("textarea").fill("修复后又坏，请求上一级机关复查")
     review.get_by_role("button", name="提交复查请求").click()
-    expect(page.locator("#status")).to_have_text("复查中")
+    expect(page.locator("#status")).to_have_text("正在复查")
     expect(page.locator("#timeline")).to_contain_text("已收到复查请求")
     expect(page.locator("#deadline")).to_contain_text("复查期限（30日）")
     _no_horizontal_scroll(page)

@@ -153,7 +153,7 @@ def test_portal_to_finality_and_not_accepted_again(portal):
         "recheck_opinion",
     ]
     final_page = citizen.get(f"/portal/progress/{number}/").content.decode()
-    assert "信访事项复核意见书" in final_page and "已复核终结" in final_page
+    assert "信访事项复核意见书" in final_page and "已复核，办理终结" in final_page
 
     # The same petitioner comes back on the portal with the same facts and reasons.
     number2, code2 = ticket(submit(Client()))
