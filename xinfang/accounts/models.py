@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 
 
 class Role(models.TextChoices):
@@ -31,6 +32,10 @@ class User(AbstractUser):
     )
     roles = models.JSONField("角色", default=list, blank=True)
     phone = models.CharField("办公电话", max_length=30, blank=True)
+    # When the password was last set (xinfang/accounts/password_age.py sends its owner to change it once it is
+    # older than XINFANG_PASSWORD_MAX_AGE_DAYS). Null only for a row never given a password through
+    # set_password; the migration that added it dated every existing account to its own run.
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = "工作人员"
@@ -42,6 +47,13 @@ class User(AbstractUser):
 
     def has_role(self, *roles: str) -> bool:
         return any(role in self.roles for role in roles)
+
+    def set_password(self, raw_password: str | None) -> None:
+        """Every way a password is set — user_create, the change page, the admin, ``changepassword`` — goes
+        through here, so its age starts with it. (Django's re-hash at sign-in, when the hasher changes, also
+        calls this but saves the password column only: the age is not reset by it.)"""
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
 
     @property
     def role_labels(self) -> list[str]:

@@ -5,12 +5,16 @@ character classes (this module), besides Django's common-password and user-simil
 Run wherever Django validates a password (``validate_password``): the admin's add-user and change-password
 forms, ``changepassword``, ``createsuperuser``. ``user_create`` and ``set_password`` do not validate, so the
 demo accounts (password ``xinfang-demo``) and the test fixtures keep working.
+
+A changed password must differ from the current one (``NotCurrentPasswordValidator``): a "change" that keeps
+it would restart its age (xinfang/accounts/password_age.py) without changing anything.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.hashers import check_password
 from django.core.exceptions import ValidationError
 
 
@@ -39,3 +43,16 @@ class CharacterClassValidator:
 
     def get_help_text(self) -> str:
         return f"密码须包含大写字母、小写字母、数字、符号四类中的至少 {self.min_classes} 类。"
+
+
+class NotCurrentPasswordValidator:
+    """The new password is not the account's current one."""
+
+    def validate(self, password: str, user: Any = None) -> None:
+        encoded = getattr(user, "password", None)
+        # The hashers' check_password, not user.check_password: that one may re-hash and save the user.
+        if encoded and check_password(password, encoded):
+            raise ValidationError("新密码不能与当前密码相同。", code="password_unchanged")
+
+    def get_help_text(self) -> str:
+        return "新密码不能与当前密码相同。"

@@ -37,6 +37,21 @@ def user_create(*, username: str, password: str, full_name: str, unit, roles: li
     return user
 
 
+def user_change_password(*, user: User, new_password: str, actor: User, address: str | None = None) -> User:
+    """Set a password that has already passed validation (the change form runs the validators, the old
+    password included). The event names who changed it and when — never the password or its hash."""
+    with transaction.atomic():
+        user.set_password(new_password)  # also dates it: User.set_password
+        user.save(update_fields=["password", "password_changed_at"])
+        record_event(
+            actor=actor,
+            verb="accounts.password_changed",
+            subject=user,
+            new={"password_changed_at": user.password_changed_at, "ip": address},
+        )
+    return user
+
+
 def user_set_roles(*, user: User, roles: list[str], actor: User) -> User:
     if not actor.has_role(Role.ADMIN):
         raise PermissionDenied("not_admin", "只有管理员可以修改角色")

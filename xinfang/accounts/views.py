@@ -1,13 +1,16 @@
 """The second factor's pages (xinfang/accounts/twofactor.py): the code after the password (/login/otp/) and
 each user's own page (/account/2fa/) — scan the QR code or type the key, confirm with a code, see the recovery
-codes once; later, turn it off with a current code."""
+codes once; later, turn it off with a current code. And each user's own password change (/account/password/),
+where an expired password sends its owner (xinfang/accounts/password_age.py)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.views import redirect_to_login
+from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.views import PasswordChangeView, redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import rotate_token
 from django.shortcuts import redirect, render, resolve_url
@@ -22,6 +25,8 @@ from xinfang.core.errors import ValidationFailed
 from .logins import client_address
 from .middleware import ENROL, VERIFY, second_factor_due
 from .models import User
+from .password_age import expiry_notice, password_expired
+from .services import user_change_password
 from .twofactor import (
     otp_authenticator,
     otp_enrol_confirm,
@@ -129,3 +134,34 @@ def two_factor_remove(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, "已停用双因素验证，恢复码同时作废。")
     return redirect("accounts:two_factor")
+
+
+class PasswordChange(PasswordChangeView):
+    """Django's change form — the old password, then the new one twice, through AUTH_PASSWORD_VALIDATORS
+    (which refuse the current password too) — saved by ``user_change_password`` so that it is audited."""
+
+    template_name = "accounts/password_change.html"
+    form_class = PasswordChangeForm
+
+    def get_context_data(self, **kwargs: object) -> dict:
+        context = super().get_context_data(**kwargs)
+        context["next"] = _next_url(self.request)
+        if password_expired(self.request.user):
+            # Changing it is the only way on: no workspace menu (every link of it would lead back here).
+            context |= {"me": None, "expired_notice": expiry_notice()}
+        return context
+
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
+        user = _user(self.request)
+        user_change_password(
+            user=user,
+            new_password=form.cleaned_data["new_password1"],
+            actor=user,
+            address=client_address(self.request),
+        )
+        update_session_auth_hash(self.request, user)  # this session stays signed in; the user's others end
+        messages.success(self.request, "密码已修改。")
+        return HttpResponseRedirect(_next_url(self.request))
+
+
+password_change = PasswordChange.as_view()
