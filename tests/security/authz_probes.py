@@ -65,6 +65,29 @@ def _back_to_matter(a: Answer, _c: Caller, m: MatterFacts) -> bool:
     return a.status == 302 and a.location.endswith(f"/matters/{m.number}/")
 
 
+def _to_inbox(a: Answer, _c: Caller, _m: MatterFacts) -> bool:
+    return a.status == 302 and a.location == "/"
+
+
+def _own_matter(mw: MatrixWorld, caller: Caller) -> MatterFacts:
+    """The first matter the caller has in scope (anonymous: any)."""
+    key = next((k for s, k in caller.situations if s == "in_scope"), "plain_ns")
+    return mw.matters[key]
+
+
+def _own_matter_path(route: str) -> Callable[[MatrixWorld, Caller, MatterFacts | None], str]:
+    def build(mw: MatrixWorld, caller: Caller, _m: MatterFacts | None) -> str:
+        caller.own_number = _own_matter(mw, caller).number
+        return reverse(route, kwargs={"number": caller.own_number})
+
+    return build
+
+
+def _back_to_own(a: Answer, c: Caller, _m: MatterFacts) -> bool:
+    """Back to the caller's own matter (with a message): for a target in sight and out of sight alike."""
+    return a.status == 302 and a.location.endswith(f"/matters/{c.own_number}/")
+
+
 def _acted(a: Answer, c: Caller, m: MatterFacts) -> bool:
     """A staff action on a matter in sight: back to the matter with a message, or a page of its own (e.g. a
     preview to confirm before signing)."""
@@ -92,6 +115,8 @@ class Probe:
     api: bool = False
     write: bool = False
     ids: tuple[str, ...] = field(default_factory=tuple)  # path parameters taken from the matter
+    #: A path that depends on the caller too (the matter names another part of the request).
+    path_for: Callable[[MatrixWorld, Caller, MatterFacts | None], str] | None = None
 
 
 def _petitioner(tag: int) -> dict[str, str]:
@@ -416,9 +441,15 @@ API_PROBES.update(
 )
 
 
+def _converters(route: str) -> list[str]:
+    """The route's path parameters; none for a route that does not exist (a stale probe, which
+    test_every_probe_names_an_endpoint_that_exists reports instead of the module failing to import)."""
+    pattern = staff_routes()[0].get(route)
+    return list(pattern.pattern.converters) if pattern else []
+
+
 def _page_path(route: str, **fixed: str) -> Callable[[MatterFacts | None], str]:
-    pattern = staff_routes()[0][route]
-    names = list(pattern.pattern.converters)
+    names = _converters(route)
 
     def build(m: MatterFacts | None) -> str:
         values = {
@@ -439,8 +470,7 @@ def _page_path(route: str, **fixed: str) -> Callable[[MatterFacts | None], str]:
 
 def _page(route: str, method: str, kind: str, *, variant: str = "", fixed: dict | None = None, **kw) -> Probe:
     fixed = fixed or {}
-    pattern = staff_routes()[0][route]
-    ids = tuple(n for n in pattern.pattern.converters if n not in fixed)
+    ids = tuple(n for n in _converters(route) if n not in fixed)
     probe_id = f"{method} {route}" + (f"[{variant}]" if variant else "")
     return Probe(id=probe_id, method=method, kind=kind, path=_page_path(route, **fixed), ids=ids, **kw)
 
@@ -515,6 +545,39 @@ def page_probes() -> dict[str, list[Probe]]:
             **post_back,
         ),
         _page("web:attachment_upload", "POST", "matter", form=_upload, **post_back),
+        _page("web:matter_print", "GET", "matter", shows=lambda m: m.number),
+        # 批量转交 from 待分流: every number gets its own answer in a message, the page is the inbox again —
+        # for a number out of sight the same "未找到…" as for one that does not exist, and nothing routed.
+        _page(
+            "web:route_batch",
+            "POST",
+            "matter",
+            form=lambda _w, _c, m: (
+                {"numbers": m.number if m else NO_NUMBER, "unit": m.route_to if m else NO_ID}
+                | {"mode": "transfer"}
+            ),
+            seen=_to_inbox,
+            refused=_to_inbox,
+        ),
+        _page(
+            "web:merge",
+            "POST",
+            "matter",
+            form=lambda *_: {"target": NO_NUMBER, "reason": "重复"},
+            **post_back,
+        ),
+        # 并入 the other way round: the caller's own matter into the cell's matter, which must be in sight.
+        _page(
+            "web:merge",
+            "POST",
+            "matter",
+            variant="into",
+            path_for=_own_matter_path("web:merge"),
+            form=lambda _w, _c, m: {"target": m.number if m else NO_NUMBER, "reason": "同一事项重复登记"},
+            seen=_back_to_own,
+            refused=_back_to_own,
+        ),
+        _page("web:unmerge", "POST", "matter", form=lambda *_: {"reason": "并入有误"}, **post_back),
         _page("web:attachment", "GET", "matter"),
         _page(
             "web:reveal",
@@ -648,12 +711,20 @@ def _privacy_probes() -> list[Probe]:
 
 
 def _account_probes() -> list[Probe]:
-    """The signed-in user's own account pages (two-factor sign-in): no matter on them, for anyone."""
+    """The signed-in user's own account pages (two-factor sign-in, password): no matter on them, for anyone.
+    The password change is sent with a wrong current password: the form again, nothing changed."""
     own = {"seen": _status(200, 302)}
+    wrong = {
+        "old_password": "not-the-password",
+        "new_password1": "Xf-矩阵-2026-a",
+        "new_password2": "Xf-矩阵-2026-a",
+    }
     return [
         _page("accounts:otp_verify", "GET", "page", **own),
         _page("accounts:two_factor", "GET", "page", **own),
         _page("accounts:two_factor_remove", "POST", "page", form=lambda *_: {"token": "000000"}, **own),
+        _page("accounts:password_change", "GET", "page", **own),
+        _page("accounts:password_change", "POST", "page", variant="wrong", form=lambda *_: wrong, **own),
     ]
 
 

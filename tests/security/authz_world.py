@@ -188,6 +188,7 @@ class Caller:
     roles: tuple[str, ...]
     client: Client
     bearer: bool = False
+    own_number: str = ""  # set by a probe whose path names the caller's own matter (authz_probes)
 
     @property
     def situations(self) -> list[tuple[str, str]]:
