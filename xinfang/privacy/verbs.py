@@ -127,6 +127,7 @@ VERBS: dict[str, Verb] = {
     # accounts: sign-in and the accounts themselves
     "accounts.login": Verb("登录系统", lambda n, o: f"IP {n['ip']}" if n.get("ip") else ""),
     "accounts.logout": Verb("退出登录", lambda n, o: f"IP {n['ip']}" if n.get("ip") else ""),
+    "accounts.password_changed": Verb("修改登录密码", lambda n, o: f"IP {n['ip']}" if n.get("ip") else ""),
     "accounts.login_failed": Verb(
         "登录失败", lambda n, o: _join(f"用户名 {n.get('username', '')}", f"IP {n.get('ip') or '不明'}")
     ),
