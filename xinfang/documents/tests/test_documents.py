@@ -334,7 +334,7 @@ def test_pdf_embeds_its_font_when_the_setup_installed_it() -> None:
 
 
 def test_findings_do_not_repeat_the_sections_lead() -> None:
-    """"经调查核实：经查…" printed the lead twice (issue 21, item 13)."""
+    """ "经调查核实：经查…" printed the lead twice (issue 21, item 13)."""
     from xinfang.documents.layout import _findings
 
     assert _findings("经查，电梯主板损坏属实") == "电梯主板损坏属实"
