@@ -2,6 +2,12 @@
 
 Texts are plain ``str.format`` templates with named fields only. They carry the matter number (which the
 petitioner needs to query progress) but never an ID number: ``render`` refuses any text that contains one.
+
+A text that must carry a secret (a new query code) has two versions: ``text``, which is what ``notify``
+stores in the notification row (every body it queues is kept) and what a retry would send, and
+``secret_text`` with the secret, which ``render_secret`` fills for the first delivery only (the caller
+hands it to the queued row in memory; see portal.services.query_code_recover). The secret never reaches the
+database.
 """
 
 from __future__ import annotations
@@ -28,6 +34,9 @@ class Template:
     audience: str
     subject: str
     text: str
+    # With a secret field (e.g. {code}): sent once, never stored (module docstring). ``text`` must then read
+    # well without the secret, because a retry of a failed delivery sends it.
+    secret_text: str = ""
 
     @property
     def fields(self) -> set[str]:
@@ -35,7 +44,12 @@ class Template:
         return {name for _, name, _, _ in parts if name}
 
 
-_QUERY_HINT = "可凭编号查询办理进度。"
+# Every petitioner now has a query code: online submitters see it on their receipt, walk-in and letter
+# petitioners get it on the printed 登记回执, and anyone can have a new one texted to the phone given on the
+# petition (portal 找回查询码).
+_QUERY_HINT = (
+    "可凭事项编号和查询码（见登记回执；遗失可在网上平台凭本手机号找回）在阳光信访网上平台查询办理进度。"
+)
 
 TEMPLATES: dict[str, Template] = {
     t.key: t
@@ -116,6 +130,15 @@ TEMPLATES: dict[str, Template] = {
             "请于{due_date}前登录系统办理并出具{kind}意见书。",
         ),
         Template(
+            "query_code_reset",
+            Audience.PETITIONER,
+            "信访事项查询码",
+            "您的信访事项（编号{number}）已按您的申请重新设置查询码，原查询码已作废。"
+            "如未收到新查询码，请在阳光信访网上平台再次申请找回。",
+            secret_text="您的信访事项（编号{number}）新的查询码为{code}，原查询码已作废。"  # noqa: S106 (a template)
+            "凭事项编号和查询码可在阳光信访网上平台查询办理进度，请勿告诉他人。",
+        ),
+        Template(
             "clock_overdue",
             Audience.UNIT,
             "信访事项逾期提醒",
@@ -151,9 +174,34 @@ def render(template: Template, context: Mapping[str, Any]) -> tuple[str, str]:
     values = {name: str(context[name]).strip() for name in template.fields}
     subject = template.subject.format_map(values)
     body = template.text.format_map(values)
+    _check(subject, body)
+    return subject, body
+
+
+def render_secret(template: Template, context: Mapping[str, Any]) -> str:
+    """The body of ``template.secret_text`` filled from ``context`` — for sending once, never for storing —
+    with the same checks as ``render``."""
+    if not template.secret_text:
+        raise ValidationFailed(
+            "notify_no_secret_text", f"通知模板{template.key}没有含密内容", field="template"
+        )
+    names = {name for _, name, _, _ in string.Formatter().parse(template.secret_text) if name}
+    missing = sorted(names - set(context))
+    if missing:
+        raise ValidationFailed(
+            "notify_context_missing",
+            f"通知内容缺少字段：{'、'.join(missing)}",
+            field="context",
+            missing=missing,
+        )
+    body = template.secret_text.format_map({name: str(context[name]).strip() for name in names})
+    _check("", body)
+    return body
+
+
+def _check(subject: str, body: str) -> None:
     if contains_id_number(subject) or contains_id_number(body):
         # Messages leave the system in clear text (SMS gateways, mail relays): never an ID number in them.
         raise ValidationFailed("notify_contains_id_number", "通知内容不得包含身份证号码", field="context")
     if len(body) > MAX_BODY:
         raise ValidationFailed("notify_too_long", f"通知内容不得超过{MAX_BODY}字", field="context")
-    return subject, body

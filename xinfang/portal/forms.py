@@ -125,3 +125,22 @@ class ReviewForm(forms.Form):
         data = super().clean()
         reject_markup(self)
         return data
+
+
+class RecoverForm(forms.Form):
+    number = forms.CharField(label="事项编号", max_length=32, help_text="例如 440300-2026-000123")
+    phone = forms.CharField(
+        label="手机号码",
+        max_length=20,
+        help_text="信访时留下的手机号码；新的查询码将以短信发送到这个号码",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["number"].widget.attrs.update({"autocomplete": "off", "inputmode": "text"})
+        self.fields["phone"].widget.attrs.update({"autocomplete": "tel", "inputmode": "tel"})
+
+    def clean(self):
+        data = super().clean()
+        reject_markup(self)
+        return data

@@ -8,6 +8,7 @@ import hmac
 import ipaddress
 import re
 import secrets
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -41,6 +42,12 @@ def format_code(code: str) -> str:
 def hash_code(code: str) -> str:
     key = settings.SECRET_KEY.encode()
     return hmac.new(key, normalise_code(code).encode(), hashlib.sha256).hexdigest()
+
+
+def submission_key(token: str) -> str:
+    """What is stored of a form's one-time token (PortalAccess.submission_key): whoever reads the table
+    cannot replay a form with it."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 # A decoy hash compared when the number is unknown, so both failures take the same path.
@@ -131,6 +138,37 @@ def query_failed(*, ip: str, number: str) -> None:
     """A wrong code (or an unknown number: the two are not told apart) for ``number`` from ``ip``."""
     count(query_failure_limit(), _number_and_address(number, ip))
     count(query_number_limit(), f"number:{number}")
+
+
+# 找回查询码 (a new code texted to the phone given on the petition). Every answer is the same, matched or not,
+# so the limits must not tell either:
+# - per address, every request counts (recover_limit), right or wrong — the only refusal (429) anyone sees;
+# - per number, the messages actually sent count (recover_sms_limit): past it a matching request is answered
+#   as always and sends nothing. Counting tries per number instead would let anyone lock the holder out of
+#   recovery with made-up phones (as issue 20 found for the query page), and a refusal that only matches
+#   can trigger would tell a stranger which phone is on the petition. Nothing is gained by a right guess
+#   either: the code goes to the phone on record, never to whoever asked.
+# The answer also waits out a fixed time (answer_no_sooner_than), so the writes and the message a match
+# causes do not show as a slower answer.
+
+
+def recover_limit() -> Limit:
+    return Limit("recover", _setting("XINFANG_PORTAL_RECOVERIES_PER_HOUR", 5), 3600)
+
+
+def recover_sms_limit() -> Limit:
+    return Limit("recover-sms", _setting("XINFANG_PORTAL_RECOVERY_SMS_PER_DAY", 3), 86400)
+
+
+def recover_answer_seconds() -> float:
+    return float(getattr(settings, "XINFANG_PORTAL_RECOVER_ANSWER_SECONDS", 0.8))
+
+
+def answer_no_sooner_than(started: float, seconds: float) -> None:
+    """Sleep until ``seconds`` have passed since ``started`` (``time.monotonic()``)."""
+    left = started + seconds - time.monotonic()
+    if left > 0:
+        time.sleep(left)
 
 
 @functools.cache

@@ -10,7 +10,7 @@ from typing import Any
 from django.utils import timezone
 
 from xinfang.audit.selectors import matter_timeline
-from xinfang.cases.models import IssuedDocument, Matter
+from xinfang.cases.models import IssuedDocument, Matter, MatterType
 from xinfang.cases.selectors import running_clocks
 from xinfang.org.models import Unit
 
@@ -124,3 +124,55 @@ def current_deadlines(matter: Matter) -> list[CurrentDeadline]:
 def public_documents(matter: Matter) -> list[IssuedDocument]:
     """The 告知书/意见书 addressed to the petitioner (internal 办结报告 are never public)."""
     return list(IssuedDocument.objects.filter(matter=matter, is_public=True).order_by("created_at", "id"))
+
+
+@dataclass(frozen=True)
+class ReceiptFacts:
+    """What the 登记回执 says about a matter: when it was received, by whom, and what happens next."""
+
+    matter: Matter
+    received_at: dt.datetime
+    registered_by: str
+    handled_by: str
+    next_steps: list[str]
+
+
+def _on(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def receipt_facts(matter: Matter) -> ReceiptFacts:
+    """The receipt of ``matter``; the next steps follow the clocks running now, in plain words with the
+    articles of the 《信访工作条例》 they come from."""
+    registered_by = matter.registering_unit.name if matter.registering_unit else "信访部门"
+    handled_by = matter.handling_unit.name if matter.handling_unit else ""
+    steps: list[str] = []
+    clocks = {c.kind: c for c in running_clocks(matter)}
+    routing, notice = clocks.get("routing"), clocks.get("notice")
+    if routing is not None:
+        steps.append(
+            f"{registered_by}在{_on(routing.due_on)}前（收到之日起15日内）依法处理您的信访事项：转送、交办有权"
+            "处理的机关、单位，或者依法直接受理（《信访工作条例》第二十二条）。"
+        )
+        steps.append(
+            "有权处理的机关、单位收到后15日内决定是否受理，并书面告知您（受理告知书，《信访工作条例》第二十三条）。"
+        )
+    elif notice is not None:
+        unit = handled_by or registered_by
+        steps.append(
+            f"{unit}在{_on(notice.due_on)}前（收到之日起15日内）决定是否受理，并书面告知您（受理告知书，"
+            "《信访工作条例》第二十三条）。"
+        )
+    if steps and matter.matter_type == MatterType.PETITION:
+        steps.append(
+            "受理后一般在60日内办结，并出具书面处理意见；对处理意见不服的，可以在收到之日起30日内请求复查。"
+        )
+    if not steps:
+        steps.append("办理进展和结果会在网上平台公布，您可以随时查询。")
+    return ReceiptFacts(
+        matter=matter,
+        received_at=timezone.localtime(matter.first_received_at),
+        registered_by=registered_by,
+        handled_by=handled_by,
+        next_steps=steps,
+    )

@@ -1,7 +1,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import coordination_views, handling_views, merge_views, petitioner_views, queue_views, views
+from . import (
+    coordination_views,
+    handling_views,
+    merge_views,
+    petitioner_views,
+    queue_views,
+    receipt_views,
+    views,
+)
 
 app_name = "web"
 
@@ -12,6 +20,7 @@ urlpatterns = [
     path("matters/", views.matters, name="matters"),
     path("register/", views.register, name="register"),
     path("matters/<str:number>/", views.matter_detail, name="matter"),
+    path("matters/<str:number>/receipt/", receipt_views.receipt, name="receipt"),
     path("matters/<str:number>/route/", views.route, name="route"),
     path("matters/<str:number>/assignments/<int:assignment_id>/accept/", views.accept, name="accept"),
     path("matters/<str:number>/assignments/<int:assignment_id>/object/", views.object_, name="object"),

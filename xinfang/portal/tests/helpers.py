@@ -37,9 +37,11 @@ def form_data(**overrides: Any) -> dict[str, Any]:
 
 
 def submit(client: Client, **overrides: Any):
+    """Fill a fresh form and send it; a success answers with a redirect to the 登记回执, which is followed
+    (the answer is the receipt page; ``redirect_chain`` shows the way)."""
     data = form_data(**overrides)
     data.setdefault("nonce", nonce(client))
-    return client.post("/portal/submit/", data)
+    return client.post("/portal/submit/", data, follow=True)
 
 
 NUMBER = re.compile(r'id="matter-number">([^<]+)<')

@@ -57,6 +57,7 @@ def test_submission_creates_one_online_matter_with_number_and_code(portal):
     body = response.content.decode()
     assert "请妥善保存查询码" in body
     number, code = ticket(response)
+    assert response.redirect_chain == [(f"/portal/receipt/{number}/", 302)]  # post/redirect/get
     assert Matter.objects.count() == before + 1
     matter = Matter.objects.get(number=number)
     contact = matter.contacts.get()
@@ -83,15 +84,19 @@ def test_codes_differ_between_submissions(portal):
     assert first != second
 
 
-def test_resubmitting_the_same_form_writes_nothing(portal):
+def test_resubmitting_the_same_form_writes_nothing_and_leads_to_the_first_receipt(portal):
+    # Before issue 21 the second POST answered 400 "页面已过期…" with the form refilled; the citizen sent it
+    # once more (a new token) and had two matters. Now the same form is always the first matter.
     client = Client()
     data = form_data(nonce=nonce(client))
-    assert client.post("/portal/submit/", data).status_code == 200
+    first = client.post("/portal/submit/", data)
+    assert first.status_code == 302
     before = _counts()
     again = client.post("/portal/submit/", data)
-    assert again.status_code == 400
-    assert "页面已过期或该表单已提交" in again.content.decode()
+    assert again.status_code == 302 and again["Location"] == first["Location"]
     assert _counts() == before
+    page = client.get(again["Location"]).content.decode()
+    assert "已经提交过，没有重复登记" in page
 
 
 @pytest.mark.parametrize(
@@ -135,7 +140,7 @@ def test_attachments_are_stored_with_the_contact(portal):
     pdf = io.BytesIO(b"%PDF-1.4 test file")
     pdf.name = "现场照片说明.pdf"
     data = form_data(nonce=nonce(client), attachments=[pdf])
-    response = client.post("/portal/submit/", data)
+    response = client.post("/portal/submit/", data, follow=True)
     assert response.status_code == 200
     number, _ = ticket(response)
     attachment = Attachment.objects.get(contact__matter__number=number)
