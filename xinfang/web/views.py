@@ -46,6 +46,7 @@ from .forms import AcceptForm, ContactForm, DecideForm, ObjectForm, PetitionerFo
 from .guards import markup_free
 from .merge_views import merge_context
 from .queue_views import to_route_context
+from .receipt_views import QueryCodeForNewMatter, offer_receipt
 
 PERSON_KEYS = ("name", "id_number", "phone", "address")
 
@@ -146,8 +147,12 @@ def register(request: StaffRequest) -> HttpResponse:
         form = ContactForm(request.POST, units=units, regions=regions)
         formset = PetitionerFormSet(request.POST, prefix="p")
         if form.is_valid() and formset.is_valid():
+            # A new matter gets its query code in the registration's transaction, for the 登记回执.
+            issue_code = QueryCodeForNewMatter(request.user)
             try:
-                contact = contact_register(data=_contact_input(form, formset), actor=request.user)
+                contact = contact_register(
+                    data=_contact_input(form, formset), actor=request.user, also_in_transaction=issue_code
+                )
             except ServiceError as exc:
                 form.add_error(None, exc.message)
                 _attach_error(form, formset, exc)
@@ -160,7 +165,8 @@ def register(request: StaffRequest) -> HttpResponse:
                 )
                 verb = "已并入事项" if contact.is_repeat else "登记成功，事项编号"
                 messages.success(request, f"{verb} {contact.matter.number}")
-                return redirect("web:matter", number=contact.matter.number)
+                back = redirect("web:matter", number=contact.matter.number)
+                return offer_receipt(request, back, contact.matter, issue_code.code)
     else:
         form = ContactForm(
             units=units,
