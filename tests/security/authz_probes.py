@@ -623,12 +623,6 @@ def page_probes() -> dict[str, list[Probe]]:
         _page("portal:recover", "GET", "public"),
         # The desk's 登记回执 of a matter in sight (the code only in the registrar's own browser).
         _page("web:receipt", "GET", "matter", shows=lambda m: m.number),
-        # The 登记回执: only for the browser that submitted (its code sealed in the session) or a session that
-        # opened the matter with its code; anyone else goes to the query page, as for a made-up number.
-        _page("portal:receipt", "GET", "portal", refused=_status(302)),
-        _page("portal:recover", "GET", "public"),
-        # The desk's 登记回执 of a matter in sight (the code only in the registrar's own browser).
-        _page("web:receipt", "GET", "matter", shows=lambda m: m.number),
     ]
     for ext in ("pdf", "docx"):
         probes.append(_page("web:document", "GET", "matter", variant=ext, fixed={"ext": ext}))
