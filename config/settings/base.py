@@ -65,6 +65,7 @@ MIDDLEWARE = [
     # code (or enrolment) page, and the API treats it as no session (xinfang/accounts/middleware.py).
     "django_otp.middleware.OTPMiddleware",
     "xinfang.accounts.middleware.SecondFactorMiddleware",
+    "xinfang.accounts.password_age.PasswordAgeMiddleware",  # an expired password: the change page only
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into the lock-out page.
@@ -332,3 +333,12 @@ if XINFANG_BLIND_INDEX_ALGORITHM not in ("hmac-sha256", "hmac-sm3"):
 XINFANG_WRITE_PATH = (env.get("XINFANG_WRITE_PATH") or "fast").strip().lower()
 if XINFANG_WRITE_PATH not in ("fast", "stock"):
     raise env.ImproperlyConfiguredError(f"XINFANG_WRITE_PATH 只能是 fast 或 stock：{XINFANG_WRITE_PATH!r}")
+
+# --- Password age for staff (等保 2.0 三级, GB/T 22239-2019 8.1.4.1 a "定期更换"): accounts/password_age.py
+# A signed-in user whose password is older than this many days reaches only /account/password/ until it is
+# changed; 0 turns expiry off. The API's Bearer tokens are not affected. A new password may not be the old.
+XINFANG_PASSWORD_MAX_AGE_DAYS = env.integer("XINFANG_PASSWORD_MAX_AGE_DAYS", 90)
+AUTH_PASSWORD_VALIDATORS = [
+    *AUTH_PASSWORD_VALIDATORS,
+    {"NAME": "xinfang.accounts.passwords.NotCurrentPasswordValidator"},
+]
