@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "xinfang.smart",
     "xinfang.notify",
     "xinfang.portal",
+    "xinfang.search",
     "xinfang.privacy",
 ]
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from xinfang.audit.selectors import matter_acts, matter_timeline
 from xinfang.cases import handling
 from xinfang.cases.clocks import local_today
-from xinfang.cases.models import AlertLevel, MatterStatus, MatterType
+from xinfang.cases.models import AlertLevel, MatterStatus
 from xinfang.cases.selectors import (
     can_see_identity,
     matter_for,
@@ -29,7 +29,7 @@ from xinfang.core.errors import NotFound, ServiceError
 from xinfang.core.http import StaffRequest
 from xinfang.deadlines.selectors import calendar_coverage_notice
 from xinfang.intake.attachments import attachment_add, attachment_path
-from xinfang.intake.models import Attachment, Channel, Contact
+from xinfang.intake.models import Attachment, Contact
 from xinfang.intake.petitioners import CONFIRM_ROLES
 from xinfang.intake.selectors import petitioner_history
 from xinfang.intake.services import contact_register
@@ -39,6 +39,8 @@ from xinfang.routing import services as routing
 from xinfang.routing.models import Assignment, Objection
 from xinfang.routing.resolver import propose_routes
 from xinfang.routing.selectors import objections_to_decide, unit_inbox
+from xinfang.search.forms import MatterSearchForm
+from xinfang.search.selectors import matter_search
 from xinfang.smart.services import record_decisions, suggest
 
 from .coordination_views import coordination_context
@@ -73,21 +75,17 @@ def inbox(request: StaffRequest) -> HttpResponse:
 
 @login_required
 def matters(request: StaffRequest) -> HttpResponse:
-    filters = {k: request.GET.get(k) or None for k in ("status", "q", "channel", "alert", "matter_type")}
-    page = _page(request, matter_list(request.user, **filters))
-    return render(
-        request,
-        "web/matters.html",
-        {
-            "page": page,
-            "filters": filters,
-            "statuses": MatterStatus.choices,
-            "channels": Channel.choices,
-            "types": MatterType.choices,
-            "alerts": AlertLevel.choices,
-            "querystring": "&".join(f"{k}={v}" for k, v in filters.items() if v),
-        },
-    )
+    # The page's own form posts (a phone or ID number stays out of addresses and logs); links may still GET.
+    data = request.POST if request.method == "POST" else request.GET
+    form = MatterSearchForm(data, actor=request.user)
+    page = None
+    if form.is_valid():
+        number = data.get("page", "1")
+        try:
+            page = matter_search(request.user, **form.criteria(), page=int(number) if number.isdigit() else 1)
+        except ServiceError as exc:  # a malformed phone or ID number, a reversed date range, an auditor
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    return render(request, "web/matters.html", {"page": page, "form": form})
 
 
 def _contact_input(form: ContactForm, formset) -> ContactInput:
