@@ -26,6 +26,8 @@ the kind of key and its masked value (个人信息保护法第五十一条), nev
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+import json
 import re
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -55,7 +57,7 @@ PAGE_SIZE = 25
 #: the exact figure helps nobody find one (the page says 1000+; statistics are the reports' job).
 COUNT_CAP = 1000
 #: The most matters a word search takes from the full-text index, newest first (``_text_sql``).
-TEXT_WINDOW = 10_000
+TEXT_WINDOW = 2_000
 #: No OFFSET past 64 bits (a made-up ?page= was a 500 in the API once): 25 a page, 25 million matters.
 MAX_PAGE = 1_000_000
 # A matter number or part of one (440300-2026-000123): a look-up by number, not by words.
@@ -168,22 +170,25 @@ def _received_window(received_from: dt.date | None, received_to: dt.date | None)
         )
     # Names come from the model; the dates are parameters.
     of = f"FROM {qn(MatterText._meta.db_table)} WHERE {' AND '.join(where)}"
-    # An empty range gives NULL bounds, and NULL compares false: only the tail is left.
+    # An empty range gives NULL bounds, and NULL compares false: only the tail is left. ``+ 0``: otherwise
+    # both planners answer MIN/MAX by walking the primary key from one end until a row falls in the range
+    # (a second for a range in the middle of five years), instead of reading the range from the date index.
     return _Window(
-        lo=f"(SELECT MIN(matter_id) {of})" if received_from else None,
-        hi=f"(SELECT MAX(matter_id) {of})" if received_to else None,
+        lo=f"(SELECT MIN(matter_id + 0) {of})" if received_from else None,
+        hi=f"(SELECT MAX(matter_id + 0) {of})" if received_to else None,
         params=params,
     )
 
 
-def _text_sql(tokens: list[str], place: str | None, window: _Window | None) -> tuple[RawSQL, RawSQL]:
-    """Ids of the matters holding every token, and a probe telling whether the text matched more matters
-    than the search looks at.
+def _text_sql(tokens: list[str], place: str | None, window: _Window | None) -> tuple[RawSQL, bool]:
+    """Ids of the matters holding every token, and whether the words were in more matters than the search
+    looks at.
 
     * The full-text index gives the newest ``TEXT_WINDOW`` matters holding every token (in the date range
-      if one is asked). A common word is in a fifth of all matters; reading them all to keep a department's
-      few would cost seconds at a million matters, and a page shows 25. The page says when the window was
-      full (``SearchPage.text_window_full``): more words or a date range reach further back.
+      if one is asked), read once here and handed to the page and the count as a list. A common word is in
+      a fifth of all matters; reading them all to keep a department's few would cost seconds at a million
+      matters, and a page shows 25. The page says when the window was full (``SearchPage.text_window_full``):
+      more words or a date range reach further back.
     * ``place``: a bureau's jurisdiction token (``tokens.jurisdiction_token``): the index then gives only
       the matters in the bureau's region — the rows the scope keeps anyway, and the window holds its newest.
     * Plus the contacts the indexer has not read yet, matched word by word with LIKE: a petition is found the
@@ -206,21 +211,61 @@ def _text_sql(tokens: list[str], place: str | None, window: _Window | None) -> t
     if window:
         between, extra = window.between(column)
         indexed, params = f"{indexed} AND {between}", params + extra
-    # FTS5 hands its rows back newest first by itself. PostgreSQL, asked for the newest of a match, may walk
-    # the primary key backwards and compute the tsvector of every row it passes (seconds): ``+ 0`` keeps
-    # the key's order out of reach, so it takes the GIN index and sorts the ids it found.
-    order = column if connection.vendor != "postgresql" else f"{column} + 0"
-    # Names come from the models, the window from a constant; every value is a parameter.
-    newest = f"SELECT * FROM (SELECT {column} {indexed} ORDER BY {order} DESC LIMIT {TEXT_WINDOW}) w"  # noqa: S608
+    # One more than the window: whether there were more.
+    if connection.vendor == "postgresql":
+        newest, newest_params = _newest_in_slices(indexed, params, limit=TEXT_WINDOW + 1)
+    else:
+        # FTS5 reads a term's rows newest first by itself and stops at the limit.
+        newest = f"SELECT rowid {indexed} ORDER BY rowid DESC LIMIT {TEXT_WINDOW + 1}"
+        newest_params = params
+    with connection.cursor() as cursor:
+        cursor.execute(newest, newest_params)
+        ids = [row[0] for row in cursor.fetchall()]
+    full = len(ids) > TEXT_WINDOW
+    listed = (
+        "SELECT unnest(%s::bigint[])"
+        if connection.vendor == "postgresql"
+        else "SELECT value FROM json_each(%s)"  # SQLite: the list as a JSON array, one parameter
+    )
+    ids_param: Any = ids[:TEXT_WINDOW] if connection.vendor == "postgresql" else json.dumps(ids[:TEXT_WINDOW])
     # Tokens hold no % or _ (tokens._WORD_RE): they go into the patterns as they are.
     each = " AND ".join(f"(title {like} %s OR request {like} %s OR facts {like} %s)" for _ in tokens)
     tail_params: list[Any] = [CONTACTS]
     for token in tokens:
         tail_params += [f"%{token}%"] * 3
-    found = RawSQL(f"{newest} UNION ALL {_tail_sql()} AND {each}", params + tail_params)  # noqa: S611
-    probe_sql = f"SELECT COUNT(*) FROM (SELECT 1 {indexed} LIMIT {TEXT_WINDOW + 1}) p"  # noqa: S608
-    probe = RawSQL(probe_sql, params)  # noqa: S611
-    return found, probe
+    found = RawSQL(f"{listed} UNION ALL {_tail_sql()} AND {each}", [ids_param, *tail_params])  # noqa: S611
+    return found, full
+
+
+#: PostgreSQL: slices of matter ids below the newest, each five times deeper (see ``_newest_in_slices``).
+_SLICES = (20_000, 100_000, 500_000)
+
+
+def _newest_in_slices(indexed: str, params: list[Any], limit: int) -> tuple[str, list[Any]]:
+    """The newest ``limit`` ids of ``indexed`` (a FROM … WHERE on search_mattertext) on PostgreSQL.
+
+    GIN answers with every row holding the words, in no order, and each must be read from the table for its
+    matter id: for a word in a fifth of a million matters, 200,000 rows. So the ids are taken slice by slice
+    from the newest — the last 20,000 matters, the 80,000 before them, 400,000 more, the rest — each slice the
+    index's rows ANDed with a primary-key range, and the outer LIMIT stops the (sequential) Append as soon as
+    the window is full: a common word is done in the first slice, a rare one reads all four, which hold
+    few rows. ``+ 0``: ordered by the key itself, the planner would walk the key backwards and compute the
+    tsvector of every row it passes."""
+    table = connection.ops.quote_name(MatterText._meta.db_table)
+    top = f"(SELECT COALESCE(MAX(matter_id), 0) FROM {table})"  # noqa: S608
+    bounds = [None, *_SLICES, None]
+    parts, all_params = [], []
+    for upper, lower in itertools.pairwise(bounds):
+        cond = []
+        if upper is not None:
+            cond.append(f"matter_id <= {top} - {upper}")
+        if lower is not None:
+            cond.append(f"matter_id > {top} - {lower}")
+        where = " AND ".join(cond) if cond else "TRUE"
+        # Names come from the model, the slices and the limit from constants; values are parameters.
+        parts.append(f"(SELECT matter_id {indexed} AND {where} ORDER BY matter_id + 0 DESC LIMIT {limit})")
+        all_params += params
+    return f"SELECT * FROM ({' UNION ALL '.join(parts)}) w LIMIT {limit}", all_params  # noqa: S608
 
 
 def _unit_sql(unit_id: int, window: _Window) -> RawSQL:
@@ -237,19 +282,21 @@ def _unit_sql(unit_id: int, window: _Window) -> RawSQL:
     return RawSQL(f"{sql} UNION ALL {_tail_sql()}", params)  # noqa: S611
 
 
-def _words(qs: QuerySet[Matter], q: str, actor: Any, window: _Window | None) -> tuple[QuerySet[Matter], Any]:
+def _words(qs: QuerySet[Matter], q: str, actor: Any, window: _Window | None) -> tuple[QuerySet[Matter], bool]:
+    """``qs`` narrowed to the matters ``q`` names: a number, or words (which reads the full-text index now,
+    once: see ``_text_sql``). The flag: the words were in more matters than the window."""
     if _NUMBER_RE.fullmatch(q):
         if _WHOLE_NUMBER_RE.fullmatch(q):
-            return qs.filter(number=q), None
-        return qs.filter(number__icontains=q), None
+            return qs.filter(number=q), False
+        return qs.filter(number__icontains=q), False
     tokens = query_tokens(q)
     if not tokens:
         # Only stop words or punctuation (的, ？): nothing the index holds; the title as typed, as before.
-        return qs.filter(title__icontains=q), None
+        return qs.filter(title__icontains=q), False
     # A bureau sees its jurisdiction (cases.selectors.visible_matters): the index can narrow to it as well.
     place = jurisdiction_token(actor.unit.region.prefix) if sees_jurisdiction(actor) else None
-    found, probe = _text_sql(tokens, place, window)
-    return qs.filter(pk__in=found), probe
+    found, full = _text_sql(tokens, place, window)
+    return qs.filter(pk__in=found), full
 
 
 def _day_start(day: dt.date) -> dt.datetime:
@@ -270,12 +317,12 @@ def _found(
     category: str | None = None,
     matter_type: str | None = None,
     alert: str | None = None,
-) -> tuple[QuerySet[Matter], RawSQL | None]:
+) -> tuple[QuerySet[Matter], bool]:
     qs = visible_matters(actor)
     window = _received_window(received_from, received_to)
-    probe = None
+    window_full = False
     if q and q.strip():
-        qs, probe = _words(qs, q.strip(), actor, window)
+        qs, window_full = _words(qs, q.strip(), actor, window)
     if name and name.strip():
         qs = qs.filter(pk__in=_matters_of_people("name", name.strip()))
     for key in pii or []:
@@ -305,7 +352,7 @@ def _found(
     if alert:
         running = Clock.objects.filter(matter=OuterRef("pk"), state=ClockState.RUNNING, alert=alert)
         qs = qs.filter(Exists(running))
-    return qs.order_by("-pk"), probe
+    return qs.order_by("-pk"), window_full
 
 
 def _matter_table() -> str:
@@ -316,7 +363,8 @@ def matters_found(actor: Any, **criteria: Any) -> QuerySet[Matter]:
     """The matters in ``actor``'s sight that meet every given condition (the keyword arguments of
     ``matter_search`` but ``phone``/``id_number``, which come checked and hashed as ``pii``), newest
     registration first. The ordering is the primary key's (the registration order): both databases walk it
-    backwards and stop at the page instead of sorting everything found."""
+    backwards and stop at the page instead of sorting everything found. With words, the full-text index is
+    read here, once."""
     return _found(actor, **criteria)[0]
 
 
@@ -339,7 +387,7 @@ def matter_search(
     page_size: int = PAGE_SIZE,
 ) -> SearchPage:
     """One page of ``matters_found``, with the count up to ``COUNT_CAP``: two statements (three with words:
-    whether the text window was full) whatever is asked. A phone or ID number is checked (format, check
+    the full-text index first) whatever is asked. A phone or ID number is checked (format, check
     digit) before anything is read, and the search is then recorded as one ``matter.search_pii`` event."""
     pii = _pii_keys(phone, id_number)
     if pii and getattr(actor, "has_role", None) and actor.has_role("auditor"):
@@ -348,34 +396,30 @@ def matter_search(
         )
     if received_from and received_to and received_from > received_to:
         raise ValidationFailed("date_range", "起始日期不能晚于截止日期", field="received_from")
-    qs, probe = _found(
-        actor,
-        q=q,
-        name=name,
-        pii=pii,
-        unit_id=unit_id,
-        received_from=received_from,
-        received_to=received_to,
-        status=status,
-        channel=channel,
-        category=category,
-        matter_type=matter_type,
-        alert=alert,
-    )
     number = min(max(page, 1), MAX_PAGE)
     start = (number - 1) * page_size
-    window_full = False
-    # Never a transaction on SQLite: this backend's BEGIN takes the write lock (registrations would wait).
-    tuned = probe is not None and connection.vendor == "postgresql"
+    # PostgreSQL settings for a word search (``_WORD_SEARCH_SETTINGS``), for its own transaction. Never a
+    # transaction on SQLite: this backend's BEGIN takes the write lock (registrations would wait).
+    tuned = bool(q and q.strip()) and connection.vendor == "postgresql"
     with transaction.atomic() if tuned else nullcontext():
         if tuned:
             _index_only_for_words()
+        qs, window_full = _found(
+            actor,
+            q=q,
+            name=name,
+            pii=pii,
+            unit_id=unit_id,
+            received_from=received_from,
+            received_to=received_to,
+            status=status,
+            channel=channel,
+            category=category,
+            matter_type=matter_type,
+            alert=alert,
+        )
         rows = list(qs.select_related("registering_unit", "handling_unit")[start : start + page_size + 1])
         count = qs.order_by()[: COUNT_CAP + 1].count()
-        if probe is not None:
-            with connection.cursor() as cursor:
-                cursor.execute(probe.sql, probe.params)
-                window_full = cursor.fetchone()[0] > TEXT_WINDOW
     if pii:
         with transaction.atomic():
             record_event(
@@ -401,14 +445,26 @@ def matter_search(
     )
 
 
+#: For a word search's transaction on PostgreSQL (``_index_only_for_words``).
+_WORD_SEARCH_SETTINGS = {
+    # A word in nine matters in ten makes a sequential scan look as good as the index to the planner, which
+    # then computes the tsvector of every row: a minute at a million matters.
+    "enable_seqscan": "off",
+    # The costs that keep it from that cross the JIT threshold; compiling takes longer than these run.
+    "jit": "off",
+    # The index's bitmap of a common word's rows must stay exact: a lossy one has every row of its pages
+    # parsed again (the default 4 MB went lossy at 200,000 rows).
+    "work_mem": "64MB",
+    # The slices of ``_newest_in_slices`` are read in order, newest first; a parallel Append would mix them.
+    "max_parallel_workers_per_gather": "0",
+}
+
+
 def _index_only_for_words() -> None:
-    """For this transaction only (PostgreSQL): no sequential scans, no JIT. A word in nine matters in ten
-    makes a sequential scan look as good as the index to the planner, which then computes the tsvector of
-    every row — a minute at a million matters, where the index answers in a fraction of a second; and the
-    costs that keeps it away from that cross the JIT threshold, whose compiling costs more than these
-    statements run."""
+    """The settings above, for this transaction only (PostgreSQL)."""
+    pairs = ", ".join("set_config(%s, %s, true)" for _ in _WORD_SEARCH_SETTINGS)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)")
+        cursor.execute(f"SELECT {pairs}", [x for pair in _WORD_SEARCH_SETTINGS.items() for x in pair])
 
 
 def search_units(actor: Any) -> QuerySet[Unit]:
