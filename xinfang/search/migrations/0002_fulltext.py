@@ -7,7 +7,7 @@ or a rank, and the index is several times smaller. The tokens are already cut by
 spaces, so ``unicode61`` only has to split at the spaces.
 
 PostgreSQL: a GIN index over to_tsvector('simple', tokens) (as ``search_tsvector``); the 'simple'
-configuration neither stems nor drops words, so the lexemes are the tokens. The tokens are kept out of the table's own pages (TOAST).
+configuration neither stems nor drops words, so the lexemes are the tokens.
 
 A later migration that alters search_mattertext on SQLite makes Django rebuild the table, which drops the
 triggers: it must create them again (``SQLITE`` below).
@@ -37,15 +37,16 @@ SQLITE_REVERSE = [
 ]
 POSTGRESQL = [
     # to_tsvector under a name of our own, so that the planner knows what it costs: parsing a matter's
-    # tokens again takes ~0.1 ms (plus reading them back from TOAST), where PostgreSQL assumes to_tsvector
+    # tokens again takes ~0.1 ms (a long row's read back from TOAST first), where PostgreSQL assumes to_tsvector
     # is nearly free and will happily recompute it for every row it walks past instead of asking the index.
     # PL/pgSQL, so that it is never inlined back into the cheap call.
     "CREATE FUNCTION search_tsvector(tokens text) RETURNS tsvector LANGUAGE plpgsql IMMUTABLE STRICT "
     "PARALLEL SAFE COST 1000 AS $$ BEGIN RETURN to_tsvector('simple'::regconfig, tokens); END $$",
     "CREATE INDEX search_mattertext_tokens_gin ON search_mattertext USING gin (search_tsvector(tokens))",
-    # The tokens (~1.3 kB a matter) go out of line, compressed, into the TOAST table: a search reads the
-    # matter ids of every row the index hands back, from a heap that is then ~50 bytes a row instead of a page
-    # per handful of rows. (GIN answers a plain AND query without re-reading the tokens.)
+    # A search reads the matter id of every row GIN hands back, so the narrower the table's rows the fewer
+    # pages it reads. PostgreSQL only considers toasting a row above ~2 kB, whatever this says: a matter with a
+    # few contacts (~1.1 kB of tokens) stays inline; one with many has its tokens moved out, compressed, all
+    # the way down instead of just under 2 kB. (bench/README.md, search.py.)
     "ALTER TABLE search_mattertext SET (toast_tuple_target = 128)",
 ]
 POSTGRESQL_REVERSE = [
